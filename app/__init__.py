@@ -1,0 +1,134 @@
+"""The application factory. Reading it reads the app's shape."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from config import INSTANCE, Config, config_from_env, resolve_secret_key
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: type[Config] | None = None, overrides: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder="static",
+        instance_path=str(INSTANCE),
+    )
+    _configure(app, config or config_from_env(), overrides or {})
+    _configure_logging(app)
+    _install_request_guards(app)  # before CSRF: it must read the raw body before form parsing
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_sockets(app)
+    _register_error_handlers(app)
+    _install_security_headers(app)
+    _register_cli(app)
+    return app
+
+
+def _configure(app: Flask, config: type[Config], overrides: dict) -> None:
+    app.config.from_object(config)
+    app.config.update(overrides)
+    app.config["SECRET_KEY"] = resolve_secret_key(app.config)
+    if app.config.get("TRUSTED_PROXY_COUNT"):
+        # Behind nginx/HAProxy the client address is in X-Forwarded-For; it is only ever used
+        # for the salted, in-memory rate-limit key (services/ratelimit.py).
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = int(app.config["TRUSTED_PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+
+
+class _NoClientAddress(logging.Filter):
+    """Drop Werkzeug's per-request access lines: they start with the client address."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.name == "werkzeug" and "HTTP/" in str(record.msg) + str(record.args))
+
+
+def _configure_logging(app: Flask) -> None:
+    # Privacy: request logs would hold addresses and paths that reveal what someone read.
+    # We log ids, event names and timings only, never content, pseudonyms or addresses.
+    werkzeug_log = logging.getLogger("werkzeug")
+    if not any(isinstance(f, _NoClientAddress) for f in werkzeug_log.filters):
+        werkzeug_log.addFilter(_NoClientAddress())
+    for name in ("engineio.server", "socketio.server"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    if not app.debug and not app.testing:
+        app.logger.setLevel(logging.INFO)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    if dbapi_connection.__class__.__module__.startswith("sqlite3"):
+        cur = dbapi_connection.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=5000")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+
+def _init_extensions(app: Flask) -> None:
+    from app.extensions import csrf, db, limiter, migrate, socketio
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    socketio.init_app(
+        app,
+        async_mode=app.config["SOCKETIO_ASYNC_MODE"],
+        message_queue=app.config.get("SOCKETIO_MESSAGE_QUEUE"),
+        # Same-origin only (the default): a page on another site can't open a socket with the
+        # member's cookie. Payload logging stays off: messages are private.
+        cors_allowed_origins=None,
+        logger=False,
+        engineio_logger=False,
+        max_http_buffer_size=64 * 1024,
+    )
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.web import account, admin, auth, main
+
+    for module in (main, auth, account, admin):
+        app.register_blueprint(module.bp)
+
+
+def _register_sockets(app: Flask) -> None:
+    from app.realtime import register
+
+    register()
+
+
+def _register_error_handlers(app: Flask) -> None:
+    from app.web import context, errors
+
+    errors.register(app)
+    context.register(app)
+
+
+def _install_request_guards(app: Flask) -> None:
+    from app.web.guards import register
+
+    register(app)
+
+
+def _install_security_headers(app: Flask) -> None:
+    from app.web.headers import register
+
+    register(app)
+
+
+def _register_cli(app: Flask) -> None:
+    from app.cli import kindred
+
+    app.cli.add_command(kindred)

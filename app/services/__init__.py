@@ -1,0 +1,1 @@
+"""Domain rules. Views and socket handlers call these; nothing else decides."""

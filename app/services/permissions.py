@@ -1,0 +1,31 @@
+"""Who may do what. Views and socket handlers ask here; they never check roles themselves."""
+
+from __future__ import annotations
+
+from app.models import Member, Role
+from app.services.errors import Forbidden, NotSignedIn
+
+
+def require_member(actor: Member | None) -> Member:
+    if actor is None:
+        raise NotSignedIn()
+    return actor
+
+
+def is_admin(actor: Member | None) -> bool:
+    return actor is not None and actor.has_role(Role.ADMIN)
+
+
+def require_admin(actor: Member | None) -> Member:
+    actor = require_member(actor)
+    if not is_admin(actor):
+        raise Forbidden("Only admins can do that.")
+    return actor
+
+
+def is_peer(actor: Member | None) -> bool:
+    return actor is not None and (actor.has_role(Role.PEER) or actor.has_role(Role.ADMIN))
+
+
+def is_facilitator(actor: Member | None) -> bool:
+    return actor is not None and (actor.has_role(Role.FACILITATOR) or actor.has_role(Role.ADMIN))

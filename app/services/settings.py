@@ -1,0 +1,45 @@
+"""Site settings an admin changes from the browser."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from app.extensions import db
+from app.models import Member, SiteSetting
+from app.services import audit, permissions
+from app.services.errors import Invalid
+
+DEFAULTS = {
+    # Where quick exit goes: an ordinary, busy site that says nothing about the reader.
+    "quick_exit_url": "https://www.bbc.co.uk/weather",
+}
+
+
+def get(key: str) -> str:
+    row = db.session.get(SiteSetting, key)
+    return row.value if row else DEFAULTS[key]
+
+
+def validate_quick_exit_url(value: object) -> str:
+    if not isinstance(value, str):
+        raise Invalid("Enter a web address.", "quick_exit_url")
+    value = value.strip()
+    if len(value) > 500:
+        raise Invalid("That web address is too long (500 characters at most).", "quick_exit_url")
+    parts = urlsplit(value)
+    if parts.scheme not in ("https", "http") or not parts.hostname or any(c.isspace() for c in value):
+        raise Invalid("Enter a full web address starting with https://", "quick_exit_url")
+    return value
+
+
+def set_quick_exit_url(actor: Member | None, value: object) -> str:
+    actor = permissions.require_admin(actor)
+    url = validate_quick_exit_url(value)
+    row = db.session.get(SiteSetting, "quick_exit_url")
+    if row is None:
+        db.session.add(SiteSetting(key="quick_exit_url", value=url))
+    else:
+        row.value = url
+    audit.record(actor, "settings.quick_exit_url", None, url=url)
+    db.session.commit()
+    return url

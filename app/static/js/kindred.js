@@ -1,0 +1,36 @@
+// Kindred: behaviour every page shares. No inline script anywhere (the CSP forbids it).
+(function () {
+  "use strict";
+
+  // Quick exit: the button, or Esc twice within a second, replaces this page with a neutral
+  // site. location.replace() swaps the current history entry, so Back does not return here.
+  var exitUrl = document.body.getAttribute("data-quick-exit-url") || "https://www.bbc.co.uk/weather";
+  function quickExit(event) {
+    if (event) { event.preventDefault(); }
+    try { document.title = ""; document.body.style.display = "none"; } catch (e) { /* ignore */ }
+    window.location.replace(exitUrl);
+  }
+  var button = document.getElementById("quick-exit");
+  if (button) { button.addEventListener("click", quickExit); }
+
+  var lastEsc = 0;
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape" && event.key !== "Esc") { return; }
+    var now = Date.now();
+    if (now - lastEsc < 1000) { quickExit(event); lastEsc = 0; } else { lastEsc = now; }
+  });
+
+  // Recovery codes: offer to copy them all at once where the clipboard is available.
+  var codes = document.getElementById("recovery-codes");
+  if (codes && navigator.clipboard) {
+    var copy = document.createElement("button");
+    copy.type = "button";
+    copy.className = "button";
+    copy.textContent = "Copy the codes";
+    copy.addEventListener("click", function () {
+      var text = Array.prototype.map.call(codes.querySelectorAll("code"), function (c) { return c.textContent; }).join("\n");
+      navigator.clipboard.writeText(text).then(function () { copy.textContent = "Copied"; });
+    });
+    codes.parentNode.insertBefore(copy, codes.nextSibling);
+  }
+})();

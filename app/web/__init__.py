@@ -1,0 +1,1 @@
+"""HTTP blueprints: thin views that parse a form, call a service, render a template."""

@@ -1,0 +1,148 @@
+"""Admin pages: members and roles, suspensions, the audit log, site settings."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+
+from app.models import Role
+from app.services import accounts, audit, permissions, roles, sessions, settings
+from app.services.errors import DomainError
+from app.web.forms import EmptyForm, QuickExitForm, RoleForm, SuspendForm
+from app.web.helpers import form_errors
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.before_request
+def _admins_only():
+    if sessions.current_member() is None:
+        flash("Please sign in first.", "info")
+        return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+    permissions.require_admin(sessions.current_member())  # Forbidden -> friendly 403 page
+    return None
+
+
+def _bounded_arg(name: str, max_len: int = 64) -> str:
+    value = request.args.get(name, "", type=str)
+    if len(value) > max_len:
+        abort(400, description=f"The {name} in the address is too long.")
+    return value
+
+
+@bp.get("")
+def index():
+    return render_template("admin/index.html", audit_count=audit.count())
+
+
+@bp.get("/members")
+def members():
+    query = _bounded_arg("q")
+    role = _bounded_arg("role")
+    after = _bounded_arg("after", 200)
+    if role and role not in {r.value for r in Role}:
+        abort(400, description="There is no such role.")
+    rows = roles.list_members(sessions.current_member(), query=query, role=role, after=after)
+    next_after = rows[-1].pseudonym_key if len(rows) == roles.PAGE_SIZE else None
+    return render_template("admin/members.html", rows=rows, query=query, role=role,
+                           next_after=next_after, Role=Role)
+
+
+def _member_page(member_id: int, status: int = 200, **forms):
+    member = accounts.get_member(member_id)
+    ctx = {
+        "member": member,
+        "grant_form": RoleForm(prefix="grant", formdata=None),
+        "revoke_form": EmptyForm(prefix="revoke", formdata=None),
+        "suspend_form": SuspendForm(prefix="suspend", formdata=None),
+        "unsuspend_form": EmptyForm(prefix="unsuspend", formdata=None),
+        "history": audit.recent(subject_id=member.id, limit=20),
+        "Role": Role,
+    }
+    ctx.update(forms)
+    return render_template("admin/member.html", **ctx), status
+
+
+@bp.get("/members/<int:member_id>")
+def member(member_id: int):
+    return _member_page(member_id)
+
+
+@bp.post("/members/<int:member_id>/roles")
+def grant(member_id: int):
+    form = RoleForm(prefix="grant")
+    member = accounts.get_member(member_id)
+    if form.validate_on_submit():
+        try:
+            role = roles.parse_role(form.role.data)
+            changed = roles.grant_role(sessions.current_member(), member, role)
+        except DomainError as err:
+            form_errors(form, err)
+        else:
+            flash(f"{member.pseudonym} is now a {role.label.lower()}." if changed
+                  else f"{member.pseudonym} already had that role.", "success")
+            return redirect(url_for("admin.member", member_id=member_id))
+    return _member_page(member_id, 400, grant_form=form)
+
+
+@bp.post("/members/<int:member_id>/roles/<role>/revoke")
+def revoke(member_id: int, role: str):
+    form = EmptyForm(prefix="revoke")
+    member = accounts.get_member(member_id)
+    if not form.validate_on_submit():
+        return _member_page(member_id, 400)
+    parsed = roles.parse_role(role)
+    roles.revoke_role(sessions.current_member(), member, parsed)
+    flash(f"{member.pseudonym} is no longer a {parsed.label.lower()}.", "success")
+    return redirect(url_for("admin.member", member_id=member_id))
+
+
+@bp.post("/members/<int:member_id>/suspend")
+def suspend(member_id: int):
+    form = SuspendForm(prefix="suspend")
+    member = accounts.get_member(member_id)
+    if form.validate_on_submit():
+        try:
+            roles.suspend(sessions.current_member(), member, form.reason.data)
+        except DomainError as err:
+            form_errors(form, err)
+        else:
+            flash(f"{member.pseudonym} is suspended and signed out everywhere.", "success")
+            return redirect(url_for("admin.member", member_id=member_id))
+    return _member_page(member_id, 400, suspend_form=form)
+
+
+@bp.post("/members/<int:member_id>/unsuspend")
+def unsuspend(member_id: int):
+    form = EmptyForm(prefix="unsuspend")
+    member = accounts.get_member(member_id)
+    if not form.validate_on_submit():
+        return _member_page(member_id, 400)
+    roles.unsuspend(sessions.current_member(), member)
+    flash(f"{member.pseudonym}'s suspension is lifted.", "success")
+    return redirect(url_for("admin.member", member_id=member_id))
+
+
+@bp.get("/audit")
+def audit_log():
+    before = request.args.get("before", type=int)
+    action = _bounded_arg("action")
+    entries = audit.recent(before_id=before, action=action or None)
+    next_before = entries[-1].id if len(entries) == audit.PAGE_SIZE else None
+    return render_template("admin/audit.html", entries=entries, action=action,
+                           actions=audit.actions(), next_before=next_before)
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+def site_settings():
+    form = QuickExitForm(data={"quick_exit_url": settings.get("quick_exit_url")}
+                         if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            settings.set_quick_exit_url(sessions.current_member(), form.quick_exit_url.data)
+        except DomainError as err:
+            form_errors(form, err)
+        else:
+            flash("Settings saved.", "success")
+            return redirect(url_for("admin.site_settings"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("admin/settings.html", form=form), status

@@ -1,0 +1,151 @@
+"""Form classes: CSRF (Flask-WTF) and the shape of each field. Domain rules stay in services.
+
+Length bounds here match the services' so a browser gets the same message either way; every
+field is re-checked by the service, which is what tests lean on.
+"""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, RadioField, StringField
+from wtforms.validators import InputRequired, Length
+
+from app.services import passphrases, pseudonyms
+
+PASS_MAX = passphrases.MAX_LENGTH
+
+
+class RegisterForm(FlaskForm):
+    pseudonym = StringField(
+        "Pseudonym",
+        description=f"{pseudonyms.MIN_LENGTH}–{pseudonyms.MAX_LENGTH} characters. Not your name, "
+        "not an e-mail address or phone number, nothing you use elsewhere.",
+        validators=[InputRequired("Please choose a pseudonym."), Length(max=200)],
+        render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false",
+                   "maxlength": 64},
+    )
+    passphrase = PasswordField(
+        "Passphrase",
+        description=f"At least {passphrases.MIN_LENGTH} characters. A few ordinary words with spaces "
+        "between them are strong and easy to remember.",
+        validators=[InputRequired("Please choose a passphrase.")],
+        render_kw={"autocomplete": "new-password", "maxlength": PASS_MAX},
+    )
+    confirm = PasswordField(
+        "Passphrase again",
+        validators=[InputRequired("Please type your passphrase a second time.")],
+        render_kw={"autocomplete": "new-password", "maxlength": PASS_MAX},
+    )
+
+
+class LoginForm(FlaskForm):
+    pseudonym = StringField(
+        "Pseudonym", validators=[InputRequired("Please enter your pseudonym.")],
+        render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false",
+                   "maxlength": 64},
+    )
+    passphrase = PasswordField(
+        "Passphrase", validators=[InputRequired("Please enter your passphrase.")],
+        render_kw={"autocomplete": "current-password", "maxlength": PASS_MAX},
+    )
+
+
+class RecoverForm(FlaskForm):
+    pseudonym = StringField(
+        "Pseudonym", validators=[InputRequired("Please enter your pseudonym.")],
+        render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false",
+                   "maxlength": 64},
+    )
+    code = StringField(
+        "Recovery code", description="One of the codes you saved when you signed up, like 4kx9-m2pq-7hzt.",
+        validators=[InputRequired("Please enter one of your recovery codes.")],
+        render_kw={"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false",
+                   "maxlength": 64},
+    )
+    passphrase = PasswordField(
+        "New passphrase", description=f"At least {passphrases.MIN_LENGTH} characters.",
+        validators=[InputRequired("Please choose a new passphrase.")],
+        render_kw={"autocomplete": "new-password", "maxlength": PASS_MAX},
+    )
+    confirm = PasswordField(
+        "New passphrase again", validators=[InputRequired("Please type the new passphrase again.")],
+        render_kw={"autocomplete": "new-password", "maxlength": PASS_MAX},
+    )
+
+
+class ChangePassphraseForm(FlaskForm):
+    current = PasswordField(
+        "Current passphrase", validators=[InputRequired("Please enter your current passphrase.")],
+        render_kw={"autocomplete": "current-password", "maxlength": PASS_MAX},
+    )
+    new = PasswordField(
+        "New passphrase", description=f"At least {passphrases.MIN_LENGTH} characters.",
+        validators=[InputRequired("Please choose a new passphrase.")],
+        render_kw={"autocomplete": "new-password", "maxlength": PASS_MAX},
+    )
+    confirm = PasswordField(
+        "New passphrase again", validators=[InputRequired("Please type the new passphrase again.")],
+        render_kw={"autocomplete": "new-password", "maxlength": PASS_MAX},
+    )
+
+
+class PassphraseCheckForm(FlaskForm):
+    """For actions that need the passphrase once more (new recovery codes)."""
+
+    current = PasswordField(
+        "Current passphrase", validators=[InputRequired("Please enter your passphrase.")],
+        render_kw={"autocomplete": "current-password", "maxlength": PASS_MAX},
+    )
+
+
+class DeleteAccountForm(FlaskForm):
+    content = RadioField(
+        "What should happen to what you wrote?",
+        choices=[
+            ("remove", "Remove everything I wrote"),
+            ("keep", "Keep my posts, shown as written by “deleted member”"),
+        ],
+        validators=[InputRequired("Please choose what happens to what you wrote.")],
+    )
+    passphrase = PasswordField(
+        "Your passphrase", validators=[InputRequired("Please enter your passphrase.")],
+        render_kw={"autocomplete": "current-password", "maxlength": PASS_MAX},
+    )
+    confirm = BooleanField("I understand this can't be undone.")
+
+
+class SettingsForm(FlaskForm):
+    discreet_mode = BooleanField(
+        "Discreet mode",
+        description="Show a plain tab title (“Notes”) and a plain icon instead of Kindred's, "
+        "so a glance at your screen or tabs gives nothing away.",
+    )
+
+
+class EmptyForm(FlaskForm):
+    """A form with only the CSRF token: sign out, sign out everywhere, and other buttons."""
+
+
+class RoleForm(FlaskForm):
+    role = RadioField(
+        "Role",
+        choices=[("peer", "Peer supporter"), ("facilitator", "Facilitator"), ("admin", "Admin")],
+        validators=[InputRequired("Choose a role.")],
+    )
+
+
+class SuspendForm(FlaskForm):
+    reason = StringField(
+        "Reason (kept in the audit log)",
+        validators=[InputRequired("Please give a reason."), Length(max=500)],
+        render_kw={"maxlength": 500},
+    )
+
+
+class QuickExitForm(FlaskForm):
+    quick_exit_url = StringField(
+        "Quick exit goes to",
+        description="An ordinary, busy site that says nothing about the reader (news, weather).",
+        validators=[InputRequired("Enter a web address."), Length(max=500)],
+        render_kw={"maxlength": 500, "inputmode": "url"},
+    )

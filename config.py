@@ -1,0 +1,129 @@
+"""Configuration classes, read from the environment.
+
+`KINDRED_ENV` picks the class: `development` (the default, what `make run` uses), `test`, or
+`production`. Every secret and URL comes from the environment; only development invents its own
+secret key (kept in `instance/`), and production refuses to start without one.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+INSTANCE = Path(os.environ.get("KINDRED_INSTANCE", ROOT / "instance"))
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw not in (None, "") else default
+
+
+class Config:
+    ENV_NAME = "base"
+    SECRET_KEY: str | None = os.environ.get("SECRET_KEY")
+
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE / 'kindred.sqlite3'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+
+    # Bodies larger than this get a friendly 413; no form here needs more.
+    MAX_CONTENT_LENGTH = 256 * 1024
+    MAX_FORM_PARTS = 200
+
+    # Password hashing: argon2id at the first of OWASP's recommended configurations
+    # (Password Storage Cheat Sheet, "Argon2id": m=19456 KiB (19 MiB), t=2, p=1;
+    # https://cheatsheetseries.owasp.org/cheatsheets/Password_Storage_Cheat_Sheet.html).
+    # Changing these makes every account's hash be upgraded at its next sign-in.
+    ARGON2_MEMORY_KIB = 19456
+    ARGON2_TIME_COST = 2
+    ARGON2_PARALLELISM = 1
+
+    # Sessions: the cookie carries only a random session id (and the CSRF secret); the
+    # server keeps the hash of that id, so any session can be ended from anywhere.
+    SESSION_COOKIE_NAME = "kindred_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    SESSION_IDLE_TIMEOUT = timedelta(minutes=_env_int("SESSION_IDLE_MINUTES", 60))
+    SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=_env_int("SESSION_ABSOLUTE_HOURS", 12))
+
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session, which is bounded above
+
+    # Rate limits. Keys are salted hashes of the client address (see services/ratelimit.py).
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_ENABLED = True
+    RATELIMIT_SALT_ROTATE_SECONDS = 6 * 3600
+    LOGIN_LIMIT_PER_ADDRESS = "20 per minute"
+    LOGIN_LIMIT_PER_PSEUDONYM = "10 per 15 minutes"
+    REGISTER_LIMIT_PER_ADDRESS = "10 per hour"
+    RECOVER_LIMIT_PER_ADDRESS = "10 per hour"
+
+    # Socket.IO. threading needs nothing but simple-websocket and runs anywhere; production
+    # picks gevent (see the benchmark figures in ../shared/bench/README.md).
+    SOCKETIO_ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE", "threading")
+    SOCKETIO_MESSAGE_QUEUE = os.environ.get("REDIS_URL") or None
+
+    SEND_HSTS = False
+    DEMO_DATA = False
+
+
+class DevConfig(Config):
+    ENV_NAME = "development"
+    DEMO_DATA = True
+
+
+class TestConfig(Config):
+    ENV_NAME = "test"
+    TESTING = True
+    # Cheap argon2 so the suite stays fast; still argon2id, still real hashing.
+    ARGON2_MEMORY_KIB = 1024
+    ARGON2_TIME_COST = 1
+    ARGON2_PARALLELISM = 1
+    WTF_CSRF_ENABLED = True  # tests fetch the token from the page like a browser does
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SESSION_COOKIE_NAME = "__Host-kindred"  # __Host-: Secure, Path=/, no Domain
+    SESSION_COOKIE_SECURE = True
+    SEND_HSTS = True
+    SOCKETIO_ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE", "gevent")
+
+
+CONFIGS = {
+    "development": DevConfig,
+    "test": TestConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_env() -> type[Config]:
+    name = os.environ.get("KINDRED_ENV", "development")
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise SystemExit(f"KINDRED_ENV must be one of {', '.join(CONFIGS)}, not {name!r}")
+
+
+def resolve_secret_key(config: type[Config] | dict) -> str:
+    """The secret key: from the environment, or (outside production) one kept in instance/."""
+    get = config.get if isinstance(config, dict) else lambda k, d=None: getattr(config, k, d)
+    key = get("SECRET_KEY")
+    if key:
+        return key
+    if get("ENV_NAME") == "production":
+        raise SystemExit("SECRET_KEY must be set in production (a long random string).")
+    if get("ENV_NAME") == "test":
+        return secrets.token_hex(32)
+    INSTANCE.mkdir(parents=True, exist_ok=True)
+    path = INSTANCE / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
