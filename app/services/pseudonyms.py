@@ -6,11 +6,12 @@ Three forms of a name:
 - skeleton: the key with look-alike characters mapped to one representative (Unicode's
   confusables data, TR39), accents, separators and a few letter pairs ("rn" for "m") folded.
   Unique too, so nobody can pose as "Sam0" with "SamO" or as "paypal" with a Cyrillic "а".
+  The table is Unicode's confusables.txt (UTS #39, version 13.0, Unicode terms of use),
+  shipped in app/data/.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -23,8 +24,6 @@ MIN_LENGTH = 3
 MAX_LENGTH = 32
 
 _SEPARATORS = " ._-"
-# Letter pairs that read as one letter in most fonts.
-_PAIRS = (("rn", "m"), ("vv", "w"), ("cl", "d"), ("nn", "m"))
 
 # Names people would take for the site, its staff, or the anonymous alias.
 _RESERVED = (
@@ -59,58 +58,35 @@ def canonical(raw: str) -> str:
 
 @lru_cache(maxsize=1)
 def _confusable_map() -> dict[str, str]:
-    """Character -> representative of its look-alike group, built once from Unicode's data."""
-    data_path = resources.files("confusable_homoglyphs") / "confusables.json"
-    data = json.loads(data_path.read_text(encoding="utf-8"))
-    parent: dict[str, str] = {}
-
-    def find(c: str) -> str:
-        parent.setdefault(c, c)
-        while parent[c] != c:
-            parent[c] = parent[parent[c]]
-            c = parent[c]
-        return c
-
-    def rank(c: str) -> tuple[int, int]:
-        # Prefer ASCII letters, then ASCII digits, then the lowest code point.
-        if "a" <= c <= "z":
-            return (0, ord(c))
-        if "0" <= c <= "9":
-            return (1, ord(c))
-        return (2, ord(c))
-
-    def union(a: str, b: str) -> None:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            if rank(rb) < rank(ra):
-                ra, rb = rb, ra
-            parent[rb] = ra
-
-    for char, entries in data.items():
-        a = char.casefold()
-        if len(a) != 1:
+    """Unicode's confusables table (UTS #39, app/data/unicode-confusables.txt): each source
+    character -> the prototype string it is mistaken for (for example "а" -> "a", "m" -> "rn")."""
+    table: dict[str, str] = {}
+    text = (resources.files("app") / "data" / "unicode-confusables.txt").read_text(encoding="utf-8-sig")
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line:
             continue
-        for entry in entries:
-            b = entry["c"].strip("\u200e\u200f").casefold()
-            if len(b) == 1:
-                union(a, b)
-    return {c: find(c) for c in parent if find(c) != c}
+        source, target, *_ = (part.strip() for part in line.split(";"))
+        table[chr(int(source, 16))] = "".join(chr(int(cp, 16)) for cp in target.split())
+    return table
 
 
 def skeleton(key: str) -> str:
-    mapping = _confusable_map()
-    out = []
-    for ch in unicodedata.normalize("NFD", key):
-        if unicodedata.combining(ch):
-            continue  # "Sám" and "Sam" read alike at a glance
-        ch = mapping.get(ch, ch)
-        if ch in _SEPARATORS:
-            continue
-        out.append(ch)
-    folded = "".join(out)
-    for pair, single in _PAIRS:
-        folded = folded.replace(pair, single)
-    return folded
+    """The UTS #39 skeleton of key, casefolded, without accents or separators. Two names with
+    the same skeleton read alike, so only one of them may exist."""
+    table = _confusable_map()
+    current = key
+    for _ in range(3):  # map, casefold, repeat: "0" -> "O" -> "o"
+        out = []
+        for ch in unicodedata.normalize("NFD", current):
+            if unicodedata.combining(ch):
+                continue  # "Sám" and "Sam" read alike at a glance
+            out.append(table.get(ch, ch))
+        folded = unicodedata.normalize("NFD", "".join(out)).casefold()
+        if folded == current:
+            break
+        current = folded
+    return "".join(ch for ch in current if ch not in _SEPARATORS and not unicodedata.combining(ch))
 
 
 def _looks_like_phone(name: str) -> bool:
@@ -159,7 +135,7 @@ def validate(raw: object) -> PseudonymForms:
     if unicodedata.category(display[0])[0] == "M":
         raise Invalid("A pseudonym can't start with an accent mark.", field)
     key = display.casefold()
-    skel = skeleton(key)
+    skel = skeleton(display)
     if len(skel) < 2:
         raise Invalid("Please choose a pseudonym with more letters or numbers in it.", field)
     reserved = {skeleton(r) for r in _RESERVED}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, RadioField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 
 from app.services import passphrases, pseudonyms
@@ -102,8 +103,8 @@ class DeleteAccountForm(FlaskForm):
     content = RadioField(
         "What should happen to what you wrote?",
         choices=[
-            ("remove", "Remove everything I wrote"),
-            ("keep", "Keep my posts, shown as written by “deleted member”"),
+            SelectChoice("remove", "Remove everything I wrote"),
+            SelectChoice("keep", "Keep my posts, shown as written by “deleted member”"),
         ],
         validators=[InputRequired("Please choose what happens to what you wrote.")],
     )
@@ -129,7 +130,8 @@ class EmptyForm(FlaskForm):
 class RoleForm(FlaskForm):
     role = RadioField(
         "Role",
-        choices=[("peer", "Peer supporter"), ("facilitator", "Facilitator"), ("admin", "Admin")],
+        choices=[SelectChoice("peer", "Peer supporter"), SelectChoice("facilitator", "Facilitator"),
+                 SelectChoice("admin", "Admin")],
         validators=[InputRequired("Choose a role.")],
     )
 
