@@ -87,5 +87,5 @@ def register(app: Flask) -> None:
         ref = uuid.uuid4().hex[:12]
         # Type and a reference only: never the request body, the path's query or the user.
         log.error("unhandled %s on %s [ref %s]", type(err).__name__, request.endpoint, ref,
-                  exc_info=app.debug or app.testing)
+                  exc_info=app.debug)
         return render_error(500, f"It's not you. Please try again in a moment. (Reference {ref}.)")
