@@ -32,6 +32,9 @@ def start(member: Member) -> AuthSession:
     """Begin a fresh session for member in this browser (the old cookie is discarded whole,
     which defeats session fixation). The caller commits."""
     session.clear()
+    # Flask-WTF caches this request's CSRF token on g; it was made from the secret we just
+    # cleared, so forms rendered after sign-in (the sign-out button) would fail to submit.
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
     token = secrets.token_urlsafe(32)
     row = AuthSession(token_hash=_token_hash(token), member_id=member.id)
     db.session.add(row)

@@ -9,11 +9,17 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import InputRequired
 
 from app.services import passphrases, pseudonyms
 
 PASS_MAX = passphrases.MAX_LENGTH
+
+
+def _cap(limit: int):
+    """Keep at most `limit` characters of a submitted value, so an oversize value is refused
+    by the service's length rule without being echoed back whole into the page."""
+    return lambda value: value[: limit + 1] if isinstance(value, str) else value
 
 
 class RegisterForm(FlaskForm):
@@ -21,7 +27,7 @@ class RegisterForm(FlaskForm):
         "Pseudonym",
         description=f"{pseudonyms.MIN_LENGTH}–{pseudonyms.MAX_LENGTH} characters. Not your name, "
         "not an e-mail address or phone number, nothing you use elsewhere.",
-        validators=[InputRequired("Please choose a pseudonym."), Length(max=200)],
+        validators=[InputRequired("Please choose a pseudonym.")], filters=[_cap(200)],
         render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false",
                    "maxlength": 64},
     )
@@ -41,7 +47,7 @@ class RegisterForm(FlaskForm):
 
 class LoginForm(FlaskForm):
     pseudonym = StringField(
-        "Pseudonym", validators=[InputRequired("Please enter your pseudonym.")],
+        "Pseudonym", validators=[InputRequired("Please enter your pseudonym.")], filters=[_cap(200)],
         render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false",
                    "maxlength": 64},
     )
@@ -53,13 +59,13 @@ class LoginForm(FlaskForm):
 
 class RecoverForm(FlaskForm):
     pseudonym = StringField(
-        "Pseudonym", validators=[InputRequired("Please enter your pseudonym.")],
+        "Pseudonym", validators=[InputRequired("Please enter your pseudonym.")], filters=[_cap(200)],
         render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false",
                    "maxlength": 64},
     )
     code = StringField(
         "Recovery code", description="One of the codes you saved when you signed up, like 4kx9-m2pq-7hzt.",
-        validators=[InputRequired("Please enter one of your recovery codes.")],
+        validators=[InputRequired("Please enter one of your recovery codes.")], filters=[_cap(64)],
         render_kw={"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false",
                    "maxlength": 64},
     )
@@ -139,7 +145,7 @@ class RoleForm(FlaskForm):
 class SuspendForm(FlaskForm):
     reason = StringField(
         "Reason (kept in the audit log)",
-        validators=[InputRequired("Please give a reason."), Length(max=500)],
+        validators=[InputRequired("Please give a reason.")], filters=[_cap(500)],
         render_kw={"maxlength": 500},
     )
 
@@ -148,6 +154,6 @@ class QuickExitForm(FlaskForm):
     quick_exit_url = StringField(
         "Quick exit goes to",
         description="An ordinary, busy site that says nothing about the reader (news, weather).",
-        validators=[InputRequired("Enter a web address."), Length(max=500)],
+        validators=[InputRequired("Enter a web address.")], filters=[_cap(500)],
         render_kw={"maxlength": 500, "inputmode": "url"},
     )
