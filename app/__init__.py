@@ -92,7 +92,7 @@ def _init_extensions(app: Flask) -> None:
         cors_allowed_origins=None,
         logger=False,
         engineio_logger=False,
-        max_http_buffer_size=64 * 1024,
+        max_http_buffer_size=1024 * 1024,  # per-event limits are checked by services, with an error ack
     )
 
 

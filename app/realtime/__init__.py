@@ -1,13 +1,13 @@
 """Socket.IO namespaces. Handlers are thin: they validate the payload shape, call a service,
 and return an ack. Authentication is checked on connect and again on every event."""
 
-_registered = False
+from app.extensions import socketio
 
 
 def register() -> None:
-    global _registered
-    if _registered:  # handlers live on the module-level socketio, shared by every app in tests
-        return
-    from app.realtime import account  # noqa: F401  (registers its handlers)
+    """Attach every handler to the Socket.IO server of the app being built (each init_app makes
+    a new server, so this runs once per app, not once per process)."""
+    from app.realtime import account
 
-    _registered = True
+    for event, handler, namespace in account.HANDLERS:
+        socketio.on_event(event, handler, namespace=namespace)

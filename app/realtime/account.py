@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from flask_socketio import ConnectionRefusedError, join_room
 
-from app.extensions import db, socketio
+from app.extensions import db
 from app.realtime.auth import SESSION_ENDED, authenticated, socket_member
 from app.services import events
 
 
-@socketio.on("connect")
 def on_connect(auth=None):
     found = socket_member()
     if found is None:
@@ -22,7 +21,6 @@ def on_connect(auth=None):
     return True
 
 
-@socketio.on("session:check")
 @authenticated
 def on_session_check(member, auth_session, *_payload):
     """Ack {"ok": true, "pseudonym": ...} while the session lives. Pages call it after a
@@ -30,6 +28,12 @@ def on_session_check(member, auth_session, *_payload):
     return {"ok": True, "pseudonym": member.pseudonym}
 
 
-@socketio.on("*")
 def on_unknown(event, *_args):
     return {"ok": False, "error": "Kindred doesn't know that request."}
+
+
+HANDLERS = [
+    ("connect", on_connect, "/"),
+    ("session:check", on_session_check, "/"),
+    ("*", on_unknown, "/"),
+]
