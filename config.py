@@ -69,6 +69,10 @@ class Config:
     SOCKETIO_ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE", "threading")
     SOCKETIO_MESSAGE_QUEUE = os.environ.get("REDIS_URL") or None
 
+    # Number of reverse proxies in front of Kindred (nginx, HAProxy): their X-Forwarded-* headers
+    # are trusted, and the client address they pass on only feeds the rate-limit hash.
+    TRUSTED_PROXY_COUNT = _env_int("TRUSTED_PROXY_COUNT", 0)
+
     SEND_HSTS = False
     DEMO_DATA = False
 
