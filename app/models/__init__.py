@@ -2,11 +2,29 @@
 
 from app.models.accounts import AuthSession, Member, MemberRole, RecoveryCode, Role
 from app.models.audit import AuditEntry
+from app.models.forum import (
+    Bookmark, Category, GroupMembership, Notification, Post, PostRevision, Reaction, Thread,
+    ThreadAlias, ThreadFollow, ThreadRead,
+)
+from app.models.safety import Flag, SupportResource
 from app.models.settings import SiteSetting
 
 __all__ = [
     "AuditEntry",
     "AuthSession",
+    "Bookmark",
+    "Category",
+    "Flag",
+    "GroupMembership",
+    "Notification",
+    "Post",
+    "PostRevision",
+    "Reaction",
+    "SupportResource",
+    "Thread",
+    "ThreadAlias",
+    "ThreadFollow",
+    "ThreadRead",
     "Member",
     "MemberRole",
     "RecoveryCode",

@@ -1,0 +1,55 @@
+"""Safety: flags raised by the detector or by members, and the support resources shown to writers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.base import utcnow
+from app.models.forum import Post
+
+
+class Flag(db.Model):
+    """Something a trained peer should look at: crisis language found by the detector
+    ("crisis"), or a member's report ("report"). Never shown to the writer's readers."""
+
+    __tablename__ = "flag"
+    __table_args__ = (Index("ix_flag_queue", "state", "level", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # crisis | report
+    level: Mapped[int] = mapped_column(Integer, default=0)
+    target: Mapped[str | None] = mapped_column(String(16), nullable=True)  # self | others
+    reasons: Mapped[list] = mapped_column(JSON, default=list)
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"), nullable=True, index=True)
+    # The writer of the flagged words (kept even if they posted as Anonymous, so a peer can
+    # reach out without ever needing the pseudonym).
+    subject_id: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"), nullable=True)
+    # Who reported (reports only). Never shown to the person reported.
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"), nullable=True)
+    report_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    report_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    state: Mapped[str] = mapped_column(String(16), default="open")  # open | closed
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+    post: Mapped[Post | None] = relationship()
+
+
+class SupportResource(db.Model):
+    """A service or helpline shown to a writer whose words suggest distress. Admin-editable."""
+
+    __tablename__ = "support_resource"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    contact: Mapped[str] = mapped_column(String(200), default="")  # phone or text line, shown as text
+    url: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    is_crisis_line: Mapped[bool] = mapped_column(Boolean, default=False)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_example: Mapped[bool] = mapped_column(Boolean, default=False)  # seeded placeholder, labelled as such
