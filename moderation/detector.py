@@ -1,0 +1,637 @@
+"""The crisis-language detector: text in, :class:`Assessment` out.
+
+Pipeline (see moderation/README.md for the reasoning):
+
+1. cap the input (first 20,000 and last 4,000 characters), normalise it;
+2. find lexicon anchors (word beginnings) with one trie-shaped regex; a line
+   without any anchor is level 0 after that single scan;
+3. try only the cue patterns anchored in each sentence;
+4. cancel cues that an idiom or medical phrase overlaps, that are negated,
+   about someone else, a question about the topic, quoted from a song or
+   another person, a joke marked as such, or the past told as recovery;
+5. level = the highest remaining cue; plan, means and timing near a level 2
+   cue raise it to 3; recent level 2-3 lines by the same writer keep a mild
+   line elevated.
+
+Everything compiled is built once at import and never mutated, so ``assess``
+is safe to call from many threads.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+
+from .loader import OTHER_KINDS, RAISER_KINDS, Entry, Lexicon, load, trie_regex
+from .normalise import normalise
+
+__all__ = ["Assessment", "assess", "LEXICON", "HEAD_CHARS", "TAIL_CHARS"]
+
+HEAD_CHARS = 20_000     # scan at most this many characters from the start ...
+TAIL_CHARS = 4_000      # ... and this many from the end of a very long input
+MAX_ANCHOR_HITS = 600   # and at most this many anchor hits (a wall of keywords)
+MAX_CONTEXT_LINES = 10
+CONTEXT_CHARS = 4_000
+
+LEXICON: Lexicon = load()
+_MOD = LEXICON.modifiers
+
+# Phase 1 looks for everything that can set a level by itself; plain timing,
+# plan and means words are only looked for (phase 2) once something was found.
+def _phase(pred) -> tuple[dict, re.Pattern | None]:
+    """Map every matched anchor text to the (entry, anchor group bit) it triggers.
+
+    The trie regex returns the longest anchor at a position, so a match also
+    carries the entries of every shorter anchor that is its prefix. Whole-word
+    anchors ("sh$") are folded in under their bare text.
+    """
+    stems: dict[str, dict[str, tuple[Entry, int]]] = {}
+    for e in LEXICON.entries:
+        if not pred(e):
+            continue
+        for gi, group in enumerate(e.anchor_groups):
+            for a in group:
+                slot = stems.setdefault(a, {})
+                old = slot.get(e.id)
+                slot[e.id] = (e, (old[1] if old else 0) | (1 << gi))
+    if not stems:
+        return {}, None
+    table: dict[str, tuple[tuple[Entry, int], ...]] = {}
+    for key in stems:
+        bare = key.rstrip("$")
+        acc: dict[str, tuple[Entry, int]] = {}
+        keys = [bare[:k] for k in range(1, len(bare) + 1)] + [bare + "$"]
+        for k in keys:
+            for eid, (e, bits) in stems.get(k, {}).items():
+                old = acc.get(eid)
+                acc[eid] = (e, (old[1] if old else 0) | bits)
+        table[bare] = tuple(acc.values())
+    return table, re.compile(r"(?<![a-z])" + trie_regex(stems))
+
+
+def _is_phase1(e: Entry) -> bool:
+    return e.kind not in RAISER_KINDS or e.level > 0 or "strong" in e.flags
+
+
+_PHASE1, _ANCHOR1 = _phase(_is_phase1)
+_PHASE2, _ANCHOR2 = _phase(lambda e: not _is_phase1(e))
+
+# Sentence ends: punctuation (also without a following space: "hard.It was")
+# and line breaks. One character class, so the scan is cheap.
+_SENT_RE = re.compile(r"[.!?;\n\r]+")
+
+
+KIND_LABEL = {
+    "ideation": "suicidal ideation",
+    "selfharm": "self-harm",
+    "farewell": "goodbye / putting affairs in order",
+    "hiv": "stopping HIV treatment to die",
+    "lethal": "asking about lethal doses",
+    "imminent": "imminent danger",
+    "distress": "distress",
+    "threat": "threat to others",
+    "infect": "threat to infect others",
+    "plan": "plan",
+    "means": "plan: means",
+    "timing": "plan: timing",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """What the detector concluded about one message.
+
+    ``spans`` index into the original string passed to :func:`assess`.
+    """
+
+    level: int = 0
+    target: str | None = None
+    reasons: tuple[str, ...] = ()
+    spans: tuple[tuple[int, int], ...] = ()
+
+
+class _Cue:
+    __slots__ = ("entry", "start", "end", "sent", "why_not", "subject")
+
+    def __init__(self, entry: Entry, start: int, end: int, sent: int):
+        self.entry = entry
+        self.start = start
+        self.end = end
+        self.sent = sent
+        self.why_not: str | None = None
+        self.subject: str | None = None
+
+
+class _Doc:
+    """A normalised text with lazily computed sentence and quote boundaries."""
+
+    __slots__ = ("text", "norm", "t", "_ends", "_recovery", "_offset")
+
+    def __init__(self, scan: str, offset):
+        self.text = scan
+        self.norm = normalise(scan)
+        self.t = self.norm.text
+        self._ends = None
+        self._recovery = None
+        self._offset = offset
+
+    @property
+    def ends(self) -> list[int]:
+        if self._ends is None:
+            self._ends = [m.end() for m in _SENT_RE.finditer(self.t)]
+        return self._ends
+
+    def sentence_of(self, pos: int) -> int:
+        return bisect_right(self.ends, pos)
+
+    def sentence_bounds(self, idx: int) -> tuple[int, int]:
+        ends = self.ends
+        start = ends[idx - 1] if idx > 0 and idx - 1 < len(ends) else (0 if idx == 0 else len(self.t))
+        end = ends[idx] if idx < len(ends) else len(self.t)
+        return start, end
+
+    @property
+    def recovery(self) -> bool:
+        if self._recovery is None:
+            self._recovery = _MOD["RECOVERY"].search(self.t) is not None
+        return self._recovery
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        s, e = self.norm.to_original(start, end)
+        return self._offset(s), self._offset(e - 1) + 1 if e > s else self._offset(s)
+
+
+class _Result:
+    __slots__ = ("level", "target", "cues", "used", "raisers", "truncated", "capped", "doc")
+
+    def __init__(self):
+        self.level = 0
+        self.target = None
+        self.cues: list[_Cue] = []
+        self.used: list[_Cue] = []
+        self.raisers: list[_Cue] = []
+        self.truncated = False
+        self.capped = False
+        self.doc: _Doc | None = None
+
+
+def _prepare(text: str, head: int = HEAD_CHARS, tail: int = TAIL_CHARS):
+    n = len(text)
+    if n <= head + tail:
+        return text, (lambda p: p), False
+    scan = text[:head] + "\n" + text[n - tail:]
+    shift = n - tail - (head + 1)
+
+    def offset(p: int) -> int:
+        if p < head:
+            return p
+        if p == head:
+            return head
+        return p + shift
+
+    return scan, offset, True
+
+
+def _find(doc: _Doc, anchor_re, table: dict, cues: list[_Cue], limit: int = MAX_ANCHOR_HITS,
+          lo_hi: tuple[int, int] | None = None) -> bool:
+    """Run the entries anchored in each sentence, near their anchors; append cues.
+
+    An entry runs in a sentence only if every one of its anchor groups occurs
+    there, and only in a window around the anchors (Entry.back / Entry.ahead).
+    Returns True if the number of anchor hits was capped.
+    """
+    t = doc.t
+    ends = doc.ends
+    # sentence -> {anchor text: [first position, last position]}
+    per_sent: dict[int, dict[str, list[int]]] = {}
+    n = 0
+    capped = False
+    hits = anchor_re.finditer(t) if lo_hi is None else anchor_re.finditer(t, lo_hi[0], lo_hi[1])
+    for m in hits:
+        n += 1
+        if n > limit:
+            capped = True
+            break
+        p0 = m.start()
+        si = bisect_right(ends, p0)
+        stems = per_sent.get(si)
+        g = m.group()
+        if stems is None:
+            per_sent[si] = {g: [p0, p0]}
+        else:
+            pos = stems.get(g)
+            if pos is None:
+                stems[g] = [p0, p0]
+            else:
+                pos[1] = p0
+    for si, stems in per_sent.items():
+        acc: dict[str, list] = {}
+        for g, (first, last) in stems.items():
+            for e, bits in table[g]:
+                w = acc.get(e.id)
+                if w is None:
+                    acc[e.id] = [e, bits, first, last]
+                else:
+                    w[1] |= bits
+                    if first < w[2]:
+                        w[2] = first
+                    if last > w[3]:
+                        w[3] = last
+        s0 = s1 = -1
+        for e, bits, first, last in acc.values():
+            if bits != e.full_bits:
+                continue  # not every anchor group is in this sentence
+            if s0 < 0:
+                s0, s1 = doc.sentence_bounds(si)
+            lo = first - e.back
+            hi = last + e.ahead
+            for mm in e.regex.finditer(t, s0 if lo < s0 else lo, s1 if hi > s1 else hi):
+                if mm.end() > mm.start():
+                    cues.append(_Cue(e, mm.start(), mm.end(), si))
+    return capped
+
+
+def _clause_prefix(t: str, s0: int, start: int) -> str:
+    seg_start = max(s0, start - 140)
+    seg = t[seg_start:start]
+    last = 0
+    for m in _MOD["CLAUSE"].finditer(seg):
+        last = m.end()
+    return seg[last:]
+
+
+def _last_subject(text: str) -> str | None:
+    f_end = -1
+    for m in _MOD["FIRST"].finditer(text):
+        f_end = m.end()
+    o_end = -1
+    for m in _MOD["OTHER"].finditer(text):
+        o_end = m.end()
+    if f_end < 0 and o_end < 0:
+        return None
+    return "first" if f_end >= o_end else "other"
+
+
+def _quote_around(t: str, s0: int, s1: int, start: int, end: int) -> int | None:
+    """Start of a quotation (in this sentence) that contains the cue, or None."""
+    for q in ('"', "'"):
+        i = t.rfind(q, s0, start)
+        while i != -1:
+            if q == '"' or i == s0 or not t[i - 1].isalnum():
+                j = t.find(q, end, s1 + 1 if s1 < len(t) else s1)
+                while j != -1:
+                    if q == '"' or j + 1 >= len(t) or not t[j + 1].isalpha():
+                        return i
+                    j = t.find(q, j + 1, s1 + 1 if s1 < len(t) else s1)
+                break
+            i = t.rfind(q, s0, i)
+    return None
+
+
+_COPULA_RE = re.compile(
+    r"(?:\b(?:i'm|im|i am|i feel|i felt|feel|feeling|felt|been|am|get|getting|was|i was|my)\s+(?:\w+\s+)?"
+    r"|\b(?:i|i've|ive|i have|i still|i'm|im) (?:have|had|dealt with|deal with|struggle with|struggled with|"
+    r"struggling with|battle|battled|battling|live with|living with|suffer from|suffered from|suffering from|"
+    r"experience|experienced|experiencing|get|got|getting|fight|fought|fighting)\s+(?:[\w']+\s+){0,5})$")
+
+
+def _about_writer_nearby(doc: _Doc, cue: _Cue, s0: int, s1: int) -> bool:
+    """For a word like "suicidal": does the nearby text make it the writer's state?"""
+    t = doc.t
+    if _COPULA_RE.search(t[max(s0, cue.start - 70):cue.start]) is not None:
+        return True
+    if t.startswith(" myself", cue.end):
+        return True
+    sentence = t[s0:s1]
+    if len(sentence.split()) > 10 or _MOD["OTHER"].search(sentence) is not None:
+        return False
+    lo = doc.sentence_bounds(max(0, cue.sent - 1))[0]
+    hi = doc.sentence_bounds(cue.sent + 1)[1]
+    around = t[lo:hi]
+    return _MOD["FIRST"].search(around) is not None and _SECOND_RE.search(around) is None
+
+
+_SECOND_RE = re.compile(r"\b(?:you|your|youre|you're|yourself|u|ur)\b")
+
+
+def _is_negated(prefix: str) -> bool:
+    words = prefix.split()[-6:]
+    if not words:
+        return False
+    tail = " ".join(words)
+    tail = _MOD["NEG_HEDGE"].sub(" ", tail)
+    return _MOD["NEG"].search(tail) is not None
+
+
+def _judge(doc: _Doc, cue: _Cue, benign: list[tuple[int, int]]) -> str | None:
+    """Return why the cue does not count, or None if it counts."""
+    e = cue.entry
+    t = doc.t
+    for b0, b1 in benign:
+        if b0 < cue.end and cue.start < b1:
+            return "idiom or medical phrase"
+    s0, s1 = doc.sentence_bounds(cue.sent)
+    prefix = _clause_prefix(t, s0, cue.start)
+    cue_text = t[cue.start:cue.end]
+    others = e.kind in OTHER_KINDS
+
+    if "noneg" not in e.flags and _is_negated(prefix):
+        return "negated"
+
+    if _MOD["MEDIA"].search(prefix) is not None:
+        return "quoted from a song, film or book"
+
+    # Who is the subject? A cue that starts with "I ..." is about the writer.
+    m = _MOD["FIRST"].match(cue_text)
+    if m is not None and m.start() == 0:
+        subject = "first"
+    else:
+        subject = _last_subject(prefix)
+    cue.subject = subject
+    if "subj" in e.flags and subject == "other":
+        return "about someone else"
+
+    if "nominal" in e.flags and subject != "first" and not _about_writer_nearby(doc, cue, s0, s1):
+        return "the topic mentioned, not the writer's own state"
+
+    after = t[cue.end:s1]
+    if "subj" in e.flags and subject is None:
+        sentence = t[s0:s1]
+        if "?" in after or _MOD["TOPIC_Q"].search(sentence.lstrip()) is not None and "?" in sentence:
+            return "question about the topic"
+        if _MOD["HELP"].search(sentence) is not None:
+            return "talking about the topic or helping someone"
+
+    quote = _quote_around(t, s0, s1, cue.start, cue.end)
+    if quote is not None:
+        q0 = quote
+        frame = t[s0:q0]
+        sentence = t[s0:s1]
+        self_speech = _MOD["SPEECH_SELF"].search(frame) is not None
+        if _MOD["MEDIA"].search(sentence) is not None or (
+                not self_speech and (_last_subject(frame) == "other" or not frame.strip())):
+            return "quoting someone else"
+
+    # Jokes marked as such, in this sentence or the next one.
+    j1 = doc.sentence_bounds(cue.sent + 1)[1]
+    window = t[s0:max(j1, s1)]
+    if "nojoke" not in e.flags:
+        if _MOD["JOKE"].search(window) is not None:
+            return "marked as a joke"
+        if others and _MOD["LAUGH"].search(window) is not None:
+            return "marked as a joke"
+
+    if e.kind == "infect":
+        if _MOD["INFECT_FEAR"].search(prefix) is not None:
+            return "a worry or question about infecting, not an intent"
+        if "intent" in e.flags and _MOD["INTENT"].search(t[s0:s1]) is None:
+            return "no intent stated"
+
+    if "nopast" not in e.flags and e.kind not in RAISER_KINDS:
+        sentence = t[s0:s1]
+        past = _MOD["PAST"].search(sentence) is not None or _MOD["PAST_VERB"].search(
+            " ".join(prefix.split()[-4:]) + " " + cue_text) is not None
+        if past and doc.recovery and _MOD["RECENT"].search(prefix + " " + cue_text) is None:
+            return "past, told as recovery"
+    return None
+
+
+def _analyse(text: str, want_raisers: bool = False) -> _Result:
+    res = _Result()
+    scan, offset, truncated = _prepare(text)
+    res.truncated = truncated
+    if not scan or _ANCHOR1 is None:
+        return res
+    doc = _Doc(scan, offset)
+    res.doc = doc
+    cues: list[_Cue] = []
+    capped = _find(doc, _ANCHOR1, _PHASE1, cues)
+    res.capped = capped
+    if not cues and not want_raisers:
+        return res
+    benign = [(c.start, c.end) for c in cues if c.entry.kind == "benign"]
+    signal = [c for c in cues if c.entry.kind != "benign"]
+    for c in signal:
+        c.why_not = _judge(doc, c, benign)
+    live = [c for c in signal if c.why_not is None]
+    if not live and not want_raisers:
+        res.cues = signal
+        return res
+    # Phase 2: timing, plan and means words, looked for only within two
+    # sentences of a cue they could raise (or everywhere, for the context rule).
+    if _ANCHOR2 is not None:
+        extra: list[_Cue] = []
+        if want_raisers:
+            _find(doc, _ANCHOR2, _PHASE2, extra)
+        else:
+            spans = []
+            for c in live:
+                if c.entry.level >= 2 or "strong" in c.entry.flags or c.entry.kind == "farewell":
+                    lo = doc.sentence_bounds(max(0, c.sent - 2))[0]
+                    hi = doc.sentence_bounds(c.sent + 2)[1]
+                    if spans and lo <= spans[-1][1]:
+                        spans[-1] = (spans[-1][0], max(hi, spans[-1][1]))
+                    else:
+                        spans.append((lo, hi))
+            spans.sort()
+            merged: list[tuple[int, int]] = []
+            for lo, hi in spans:
+                if merged and lo <= merged[-1][1]:
+                    merged[-1] = (merged[-1][0], max(hi, merged[-1][1]))
+                else:
+                    merged.append((lo, hi))
+            for lo_hi in merged:
+                _find(doc, _ANCHOR2, _PHASE2, extra, lo_hi=lo_hi)
+        for c in extra:
+            c.why_not = _judge(doc, c, benign)
+        signal.extend(extra)
+        live.extend(c for c in extra if c.why_not is None)
+    res.cues = signal
+    _decide(res, live)
+    return res
+
+
+def _near(a: _Cue, b: _Cue, dist: int) -> bool:
+    return abs(a.sent - b.sent) <= dist
+
+
+def _raiser_reach(c: _Cue) -> int:
+    return 1 if c.entry.kind == "timing" else 2
+
+
+def _decide(res: _Result, live: list[_Cue]) -> None:
+    core = [c for c in live if c.entry.kind not in RAISER_KINDS and c.entry.level > 0]
+    raisers = [c for c in live if c.entry.kind in RAISER_KINDS]
+    strong_core = [c for c in raisers if c.entry.level > 0]  # e.g. hoarded pills: level 2 alone
+    levels = {"self": 0, "others": 0}
+    used: dict[int, _Cue] = {}
+    for c in core + strong_core:
+        tgt = c.entry.target or "self"
+        if c.entry.level > levels[tgt]:
+            levels[tgt] = c.entry.level
+    # Raise: plan, means or timing near a level-2 cue (not the same words).
+    for c in core + strong_core:
+        if c.entry.level < 2:
+            continue
+        tgt = c.entry.target or "self"
+        for r in raisers:
+            if r is c or (r.start < c.end and c.start < r.end):
+                continue
+            if r.entry.target not in (None, tgt):
+                continue
+            if _near(c, r, _raiser_reach(r)):
+                levels[tgt] = 3
+                used[id(r)] = r
+                used[id(c)] = c
+    # Raisers alone: lethal means or a weapon ("strong") with a plan, or with
+    # a goodbye, or with two other kinds of raiser, is level 3.
+    strong = [r for r in raisers if "strong" in r.entry.flags]
+    farewells = [c for c in core if c.entry.kind == "farewell"]
+    for s in strong:
+        near = [r for r in raisers if r is not s and _near(s, r, 2)
+                and not (r.start < s.end and s.start < r.end)]
+        tgt = s.entry.target or next((r.entry.target for r in near if r.entry.target), None) or "self"
+        near = [r for r in near if r.entry.target in (None, tgt)]
+        kinds = {r.entry.kind for r in near if r.entry.kind != s.entry.kind}
+        bye = [f for f in farewells if _near(s, f, 2)] if tgt == "self" else []
+        # lethal means in reach plus any distress about the writer ("I'm on the
+        # bridge now. can't do this anymore") is also level 3
+        upset = [c for c in core if (c.entry.target or "self") == "self" and _near(s, c, 2)] \
+            if tgt == "self" and s.entry.kind == "means" else []
+        if "plan" in kinds or bye or upset or len(kinds) >= 2:
+            levels[tgt] = 3
+            used[id(s)] = s
+            for r in near + bye + upset:
+                used[id(r)] = r
+    level = max(levels.values())
+    if level == 0:
+        res.level, res.target = 0, None
+        return
+    target = "others" if levels["others"] >= levels["self"] and levels["others"] >= 2 else "self"
+    if levels["others"] == level and levels["self"] < level:
+        target = "others"
+    res.level, res.target = level, target
+    for c in core + strong_core:
+        tgt = c.entry.target or "self"
+        if c.entry.level >= 1 and (levels[tgt] == level or c.entry.level >= 2):
+            used[id(c)] = c
+    res.used = sorted(used.values(), key=lambda c: c.start)
+    res.raisers = raisers
+
+
+def _raw(doc: _Doc, c: _Cue) -> str:
+    s, e = doc.norm.to_original(c.start, c.end)
+    return doc.text[s:e]
+
+
+def _snippet(doc: _Doc, c: _Cue) -> str:
+    frag = " ".join(_raw(doc, c).split())
+    if len(frag) > 48:
+        frag = frag[:45] + "..."
+    return frag
+
+
+def _reason(doc: _Doc, c: _Cue) -> str:
+    return f"{KIND_LABEL.get(c.entry.kind, c.entry.kind)} ({_snippet(doc, c)})"
+
+
+def _coerce(text) -> str:
+    if isinstance(text, str):
+        return text
+    if text is None:
+        return ""
+    if isinstance(text, (bytes, bytearray)):
+        return bytes(text).decode("utf-8", "replace")
+    return str(text)
+
+
+def assess(text: str, context=None) -> Assessment:
+    """Assess one message. ``context``: recent lines by the same writer, oldest first.
+
+    Never raises: on an internal error it falls back to a plain keyword check
+    (and says so), because a missed crisis costs more than a false alarm.
+    """
+    try:
+        return _assess(_coerce(text), context)
+    except Exception:  # pragma: no cover - defensive: must never raise
+        try:
+            from .baseline import keyword_level
+            lvl = keyword_level(_coerce(text))
+        except Exception:
+            lvl = 0
+        return Assessment(lvl, "self" if lvl else None, ("detector error: keyword fallback used",), ())
+
+
+def _assess(text: str, context) -> Assessment:
+    ctx_results: list[_Result] = []
+    if context:
+        if isinstance(context, str):
+            context = [context]
+        try:
+            lines = list(context)[-MAX_CONTEXT_LINES:]
+        except TypeError:
+            lines = []
+        for line in lines:
+            line = _coerce(line)
+            if len(line) > CONTEXT_CHARS:
+                line = line[:CONTEXT_CHARS // 2] + "\n" + line[-CONTEXT_CHARS // 2:]
+            r = _analyse(line)
+            if r.level >= 2:
+                ctx_results.append(r)
+    ctx_level = max((r.level for r in ctx_results), default=0)
+
+    res = _analyse(text, want_raisers=ctx_level >= 2)
+    doc = res.doc
+    reasons: list[str] = []
+    spans: list[tuple[int, int]] = []
+    level, target = res.level, res.target
+
+    if doc is not None:
+        for c in res.used:
+            reasons.append(_reason(doc, c))
+            spans.append(doc.original_span(c.start, c.end))
+
+    if ctx_level >= 2 and level < 2:
+        ctx_target = "others" if any(r.target == "others" for r in ctx_results if r.level == ctx_level) else "self"
+        level = 2
+        target = ctx_target
+        reasons.append(f"context: follows a recent level {ctx_level} line by the same writer")
+        raisers = [c for c in res.raisers if c.why_not is None] if res.raisers else []
+        if doc is not None and not raisers:
+            raisers = [c for c in res.cues if c.entry.kind in RAISER_KINDS and c.why_not is None]
+        if raisers and doc is not None:
+            level = 3
+            for c in raisers:
+                reasons.append(_reason(doc, c))
+                spans.append(doc.original_span(c.start, c.end))
+        elif ctx_level == 3 and res.level >= 1:
+            level = 3
+    elif ctx_level >= 2 and level == 2 and doc is not None:
+        reasons.append(f"context: follows a recent level {ctx_level} line by the same writer")
+        raisers = [c for c in res.cues if c.entry.kind in RAISER_KINDS and c.why_not is None]
+        if raisers:
+            level = 3
+            for c in raisers:
+                reasons.append(_reason(doc, c))
+                spans.append(doc.original_span(c.start, c.end))
+
+    if level > 0 and doc is not None:
+        ignored = [c for c in res.cues if c.why_not and c.entry.kind not in RAISER_KINDS][:3]
+        for c in ignored:
+            reasons.append(f"set aside: {c.why_not} ({_snippet(doc, c)})")
+    if res.truncated:
+        reasons.append(f"long input: scanned the first {HEAD_CHARS:,} and last {TAIL_CHARS:,} "
+                       f"of {len(text):,} characters")
+    if res.capped:
+        reasons.append(f"long input: stopped after the first {MAX_ANCHOR_HITS} keyword hits")
+    # de-duplicate, keep order
+    seen = set()
+    uniq_reasons = []
+    for r in reasons:
+        if r not in seen:
+            seen.add(r)
+            uniq_reasons.append(r)
+    n = len(text)
+    clean_spans = sorted({(max(0, min(s, n)), max(0, min(e, n))) for s, e in spans if e > s})
+    return Assessment(level, target if level > 0 else None, tuple(uniq_reasons), tuple(clean_spans))

@@ -1,0 +1,273 @@
+"""Load the lexicon (``moderation/lexicon/*.tsv``) once and compile it.
+
+File formats (UTF-8, tab-separated, ``#`` starts a comment line, blank lines
+are skipped):
+
+``macros.tsv``   ``name  regex  comment``. ``{NAME}`` in a pattern (or in a
+                 later macro) is replaced by ``(?:regex)``.
+``modifiers.tsv`` ``name  regex  comment``: the context cue lists (negators,
+                 pronouns, past and recovery markers, joke and quote markers).
+                 Entries with the same name are OR-ed together.
+``cues-*.tsv``   ``id  kind  level  target  flags  anchors  pattern  example  comment``
+
+* ``kind``: ideation, selfharm, farewell, hiv, lethal, imminent, distress
+  (about the writer), threat, infect (about others), plan, means, timing
+  (raise a level 2 to 3), benign (an idiom or medical phrase that cancels any
+  cue it overlaps).
+* ``level`` 0-3 and ``target`` self/others/empty as for an Assessment.
+* ``flags``: ``subj`` (the cue counts only if its subject is the writer: the
+  nearest pronoun before it in the clause is first person or absent),
+  ``noneg`` (the pattern carries its own negation, so a "not" before it does
+  not cancel it), ``nopast`` (not cancelled by a recovery story), ``strong``
+  (a raiser that counts even without another cue: lethal means with intent),
+  ``intent`` (counts only with an intent marker in the sentence, INTENT in
+  modifiers.tsv: "infect him" needs "on purpose", "I'll", "want to"...),
+  ``nojoke`` (not cancelled by "jk", "lol"), ``nominal`` (a word that is also
+  used to talk about the topic, "suicidal thoughts", "self-harm": it counts
+  only with the writer as the explicit subject, or in a short sentence next to
+  one about the writer and none addressed to a reader).
+* ``anchors``: word beginnings separated by ``|`` (``sh$`` with a dollar: the
+  whole word only); the pattern is only tried on sentences that contain such a
+  word (this is what keeps the detector fast: most lines contain none).
+  Groups joined with ``&`` must all occur in the sentence
+  (``sav|hoard & pill|tablet``).
+* ``pattern``: a Python regex over the normalised text (lower case, leetspeak
+  undone, letter runs collapsed). A doubled letter also matches a single one
+  (``kill`` matches "kil"), because runs are collapsed before matching.
+* ``example``: a sentence the pattern must match (checked by the tests).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+LEXICON_DIR = Path(__file__).resolve().parent / "lexicon"
+
+SELF_KINDS = frozenset({"ideation", "selfharm", "farewell", "hiv", "lethal", "imminent", "distress"})
+OTHER_KINDS = frozenset({"threat", "infect"})
+RAISER_KINDS = frozenset({"plan", "means", "timing"})
+KINDS = SELF_KINDS | OTHER_KINDS | RAISER_KINDS | {"benign"}
+FLAGS = frozenset({"subj", "noneg", "nopast", "strong", "nojoke", "intent", "nominal"})
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    id: str
+    kind: str
+    level: int
+    target: str | None
+    flags: frozenset
+    anchors: tuple[str, ...]
+    anchor_groups: tuple[tuple[str, ...], ...]
+    source: str
+    regex: re.Pattern
+    example: str
+    comment: str
+    file: str
+    full_bits: int      # every anchor group seen
+    back: int           # how far before an anchor a match can start
+    ahead: int          # how far after an anchor a match can end
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    entries: tuple[Entry, ...]
+    by_anchor: dict            # anchor stem -> tuple of entries (incl. entries of shorter stems)
+    anchor_re: re.Pattern      # finds any anchor at a word start
+    modifiers: dict            # name -> compiled regex
+    macros: dict               # name -> expanded source
+
+
+def _rows(path: Path):
+    with path.open(encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            line = line.rstrip("\n").rstrip("\r")
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            yield lineno, line.split("\t")
+
+
+_MACRO_RE = re.compile(r"\{([A-Z_][A-Z0-9_]*)\}")
+
+
+def _expand(src: str, macros: dict, where: str) -> str:
+    def rep(m: re.Match) -> str:
+        name = m.group(1)
+        if name not in macros:
+            raise ValueError(f"{where}: unknown macro {{{name}}}")
+        return "(?:" + macros[name] + ")"
+    for _ in range(10):
+        new = _MACRO_RE.sub(rep, src)
+        if new == src:
+            return new
+        src = new
+    raise ValueError(f"{where}: macros nested too deeply")
+
+
+def relax_doubles(src: str) -> str:
+    """Let a doubled literal letter also match one letter: "kill" -> "kill?".
+
+    Escapes, character classes and group headers are left alone.
+    """
+    out: list[str] = []
+    i, n = 0, len(src)
+    while i < n:
+        c = src[i]
+        if c == "\\" and i + 1 < n:
+            out.append(src[i:i + 2])
+            i += 2
+            continue
+        if c == "[":
+            j = i + 1
+            if j < n and src[j] == "^":
+                j += 1
+            if j < n and src[j] == "]":
+                j += 1
+            while j < n and src[j] != "]":
+                j += 2 if src[j] == "\\" else 1
+            out.append(src[i:j + 1])
+            i = j + 1
+            continue
+        if c == "(" and i + 1 < n and src[i + 1] == "?":
+            j = i + 2
+            if j < n and src[j] in "P" and j + 1 < n and src[j + 1] == "<":
+                j = src.index(">", j) + 1
+            elif j < n and src[j] == "<" and j + 1 < n and src[j + 1] in "=!":
+                j += 2
+            elif j < n and src[j] in ":=!>":
+                j += 1
+            else:
+                while j < n and src[j].isalpha():
+                    j += 1
+            out.append(src[i:j])
+            i = j
+            continue
+        if c == "{":
+            j = src.find("}", i)
+            if j != -1 and re.fullmatch(r"\{\d*,?\d*\}", src[i:j + 1]):
+                out.append(src[i:j + 1])
+                i = j + 1
+                continue
+        if c.isalpha() and i + 1 < n and src[i + 1] == c and not (i + 2 < n and src[i + 2] in "?*+{"):
+            out.append(c + c + "?")
+            i += 2
+            continue
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def trie_regex(words) -> str:
+    """A regex alternation for ``words`` shaped as a trie (fast in ``re``).
+
+    The match is always the longest word that matches at a position. A word
+    ending in ``$`` matches only as a whole word (the ``$`` is not consumed).
+    """
+    trie: dict = {}
+    for w in words:
+        node = trie
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = True
+
+    def build(node: dict) -> str:
+        end = "" in node
+        kids = sorted(k for k in node if k)
+        if not kids:
+            return ""
+        alts = [("(?![a-z])" if k == "$" else re.escape(k) + build(node[k])) for k in kids]
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        if end:
+            if len(alts) == 1 and len(body) > 1:
+                body = "(?:" + body + ")"
+            body += "?"
+        return body
+
+    return build(trie)
+
+
+MAX_BACK = 60     # search window around an anchor: the detector never looks
+MAX_AHEAD = 110   # further than this from the anchor word for the rest of a cue
+
+
+def _max_width(pattern: re.Pattern) -> int:
+    """Longest text the pattern can match (capped by the window limits)."""
+    try:
+        from re import _parser  # Python 3.11+
+        return int(min(_parser.parse(pattern.pattern).getwidth()[1], 10_000))
+    except Exception:  # pragma: no cover - other Pythons: use the caps
+        return 10_000
+
+
+def _compile(src: str, where: str) -> re.Pattern:
+    try:
+        return re.compile(relax_doubles(src))
+    except re.error as exc:
+        raise ValueError(f"{where}: bad regex: {exc}") from exc
+
+
+def load(directory: Path = LEXICON_DIR) -> Lexicon:
+    macros: dict[str, str] = {}
+    for lineno, cols in _rows(directory / "macros.tsv"):
+        if len(cols) < 2:
+            raise ValueError(f"macros.tsv:{lineno}: need name, regex, comment")
+        name, src = cols[0].strip(), cols[1].strip()
+        macros[name] = _expand(src, macros, f"macros.tsv:{lineno}")
+
+    mod_src: dict[str, list[str]] = {}
+    for lineno, cols in _rows(directory / "modifiers.tsv"):
+        if len(cols) < 3:
+            raise ValueError(f"modifiers.tsv:{lineno}: need name, regex, comment")
+        name, src = cols[0].strip(), cols[1].strip()
+        mod_src.setdefault(name, []).append(_expand(src, macros, f"modifiers.tsv:{lineno}"))
+    modifiers = {name: _compile("|".join(f"(?:{s})" for s in srcs), f"modifiers.tsv:{name}")
+                 for name, srcs in mod_src.items()}
+
+    entries: list[Entry] = []
+    seen: set[str] = set()
+    for path in sorted(directory.glob("cues-*.tsv")):
+        for lineno, cols in _rows(path):
+            where = f"{path.name}:{lineno}"
+            if len(cols) != 9:
+                raise ValueError(f"{where}: expected 9 tab-separated columns, got {len(cols)}")
+            eid, kind, level, target, flags, anchors, pattern, example, comment = (c.strip() for c in cols)
+            if eid in seen:
+                raise ValueError(f"{where}: duplicate id {eid}")
+            seen.add(eid)
+            if kind not in KINDS:
+                raise ValueError(f"{where}: unknown kind {kind}")
+            flagset = frozenset(f for f in flags.split(",") if f and f != "-")
+            if flagset - FLAGS:
+                raise ValueError(f"{where}: unknown flags {sorted(flagset - FLAGS)}")
+            if target not in ("self", "others", "", "-"):
+                raise ValueError(f"{where}: bad target {target}")
+            groups = tuple(tuple(a.strip() for a in g.split("|") if a.strip()) for g in anchors.split("&"))
+            if not groups or not all(groups):
+                raise ValueError(f"{where}: no anchors")
+            anchor_list = tuple(a for g in groups for a in g)
+            src = _expand(pattern, macros, where)
+            compiled = _compile(src, where)
+            width = _max_width(compiled)
+            entries.append(Entry(
+                id=eid, kind=kind, level=int(level), target=(target if target in ("self", "others") else None),
+                flags=flagset, anchors=anchor_list, anchor_groups=groups, source=src, regex=compiled,
+                example=example, comment=comment, file=path.name,
+                full_bits=(1 << len(groups)) - 1, back=min(width, MAX_BACK), ahead=min(width, MAX_AHEAD),
+            ))
+
+    direct: dict[str, list[Entry]] = {}
+    for e in entries:
+        for a in e.anchors:
+            direct.setdefault(a, []).append(e)
+    stems = sorted(direct)
+    by_anchor: dict[str, tuple[Entry, ...]] = {}
+    for stem in stems:
+        acc: dict[str, Entry] = {}
+        for k in range(1, len(stem) + 1):
+            for e in direct.get(stem[:k], ()):
+                acc[e.id] = e
+        by_anchor[stem] = tuple(acc.values())
+    anchor_re = re.compile(r"(?<![a-z])" + trie_regex(stems))
+    return Lexicon(tuple(entries), by_anchor, anchor_re, modifiers, macros)

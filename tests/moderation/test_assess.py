@@ -1,0 +1,222 @@
+"""Behaviour of moderation.assess, one real sentence per case."""
+
+from __future__ import annotations
+
+import dataclasses
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from moderation import Assessment, assess
+
+CASES = Path(__file__).resolve().parent / "cases.tsv"
+
+
+def _cases():
+    rows = []
+    with CASES.open(encoding="utf-8") as fh:
+        next(fh)
+        for line in fh:
+            line = line.rstrip("\n")
+            if line.strip():
+                level, target, text = line.split("\t", 2)
+                rows.append(pytest.param(int(level), target or None, text, id=text[:50]))
+    return rows
+
+
+@pytest.mark.parametrize("level,target,text", _cases())
+def test_cases_tsv(level, target, text):
+    a = assess(text)
+    assert (a.level, a.target) == (level, target), a.reasons
+
+
+def check(text, level, target):
+    a = assess(text)
+    assert (a.level, a.target) == (level, target), (text, a.reasons)
+
+
+@pytest.mark.parametrize("text", [
+    "I want to die",
+    "everyone would be better off without me",
+    "I won't be around much longer",
+    "Goodbye everyone, thank you for everything.",
+    "I've been giving away my things, I won't need them soon.",
+    "how many of my pills would it take to not wake up",
+    "I don't want to live anymore",
+    "I just wish I could sleep forever and never wake up",
+])
+def test_direct_and_indirect_ideation_is_level_2_or_more(text):
+    a = assess(text)
+    assert a.level >= 2 and a.target == "self", a.reasons
+
+
+@pytest.mark.parametrize("text", [
+    "I've saved up pills for weeks and I want to die.",
+    "I want to end my life, I'm going to the bridge tonight.",
+    "I've got a rope and I want to kill myself.",
+    "After the appointment tomorrow I'm going to kill myself.",
+    "i've taken the whole packet of my tablets",
+])
+def test_plan_means_and_timing_raise_to_3(text):
+    check(text, 3, "self")
+
+
+@pytest.mark.parametrize("text,level", [
+    ("I've stopped taking my ARVs on purpose so I can die.", 2),
+    ("I'm going to let the virus take me.", 2),
+    ("Been saving my HIV meds, I've got two months' worth stashed.", 2),
+    ("I've stopped my meds so HIV can kill me and I want it over by Friday.", 3),
+])
+def test_hiv_specific_danger(text, level):
+    check(text, level, "self")
+
+
+@pytest.mark.parametrize("text,level", [
+    ("I'm going to infect him on purpose, he deserves it.", 2),
+    ("I'm going to stab my flatmate.", 2),
+    ("I'll kill that doctor for what he did.", 2),
+    ("I've got a knife and I'm going round to his house tonight to kill him.", 3),
+])
+def test_harm_to_others(text, level):
+    check(text, level, "others")
+
+
+@pytest.mark.parametrize("text", [
+    "I'm not suicidal anymore.",
+    "I would never kill myself, I love my life.",
+    "Two years ago I wanted to die; today I'm undetectable and happy.",
+    "I used to cut myself, but I've been free of it for years. It gets better.",
+    "My friend said she wants to die, how do I help?",
+    "He told me he wants to kill himself. What do I do?",
+    "What are the warning signs that someone is suicidal?",
+    "My girlfriend said 'I want to die' when she saw the bill, lol.",
+    "I'm dying to know what you thought.",
+    "You're killing it!",
+    "I'd kill for a coffee.",
+    "My meds are killing the virus.",
+    "PEP saved my life.",
+    "The side effects almost killed me but I'm fine now.",
+    "In the song she sings 'I want to die young' and I love it.",
+    "Suicide prevention training is on Tuesday.",
+    "I'm scared I might pass HIV to my partner, how likely is it?",
+    "I'm going to kill this presentation tomorrow.",
+])
+def test_not_flagged(text):
+    a = assess(text)
+    assert a.level == 0 and a.target is None, a.reasons
+
+
+@pytest.mark.parametrize("text", [
+    "i want to dye",
+    "I WANT TO DIE",
+    "i wnat to die",
+    "i want 2 die",
+    "i want to diiiiie",
+    "k1ll mys3lf",
+    "kms",
+    "i want to unalive myself",
+    "thinking about ctb",
+    "i want to k*ll myself",
+    "I want\u200b to die",          # zero-width space
+    "I want to dіe",                # Cyrillic i
+    "iwanttodie but with spaces: i want to die",
+    "im going to kill my self",
+])
+def test_misspelling_caps_leet_and_abbreviations(text):
+    a = assess(text)
+    assert a.level >= 2 and a.target == "self", a.reasons
+
+
+def test_spans_point_into_the_original_text():
+    text = "😭😭 ok so… I waaaant to diiiie tonight"
+    a = assess(text)
+    assert a.level == 3
+    covered = " ".join(text[s:e] for s, e in a.spans)
+    assert "waaaant to diiiie" in covered
+    assert "tonight" in covered
+    for s, e in a.spans:
+        assert 0 <= s < e <= len(text)
+
+
+def test_reasons_name_the_plan():
+    a = assess("I'm going to kill myself tonight")
+    assert any(r.startswith("plan: timing") and "tonight" in r for r in a.reasons)
+
+
+def test_assessment_is_frozen():
+    a = assess("I want to die")
+    assert isinstance(a, Assessment)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        a.level = 0  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("text", [
+    "", " ", "\x00\x01\x02", "\ud800 lone surrogate", "🙂" * 1000, "مرحبا بالعالم", "死にたい",
+    "Ｉ　ｗａｎｔ　ｔｏ　ｄｉｅ", "\n" * 5000, "a" * 100_000, "'" * 3000 + '"' * 3000, "k*" * 5000,
+])
+def test_never_raises_on_odd_input(text):
+    a = assess(text)
+    assert 0 <= a.level <= 3
+    for s, e in a.spans:
+        assert 0 <= s < e <= len(text)
+
+
+def test_non_str_input_is_handled():
+    assert assess(None).level == 0  # type: ignore[arg-type]
+    assert assess(b"I want to die").level == 2  # type: ignore[arg-type]
+
+
+def test_long_input_is_capped_and_says_so():
+    padding = "We talked about the weather and the bus timetable. " * 2000
+    text = padding + "I want to die tonight."
+    a = assess(text)
+    assert a.level == 3  # the end of a long post is still read
+    assert any("long input" in r for r in a.reasons)
+    s, e = a.spans[0]
+    assert text[s:e].lower().startswith("want to die")
+
+
+def test_same_result_from_many_threads():
+    texts = [p.values[2] for p in _cases()]
+    expected = [assess(t) for t in texts]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        got = list(pool.map(assess, texts * 3))
+    assert got == expected * 3
+
+
+# --- context: recent lines by the same writer, oldest first ---
+
+def test_mild_line_after_level_2_stays_elevated():
+    a = assess("anyway whatever", context=["I want to die", "nobody would care"])
+    assert (a.level, a.target) == (2, "self")
+    assert any("context" in r for r in a.reasons)
+
+
+def test_timing_after_recent_ideation_is_level_3():
+    a = assess("probably tonight", context=["I keep thinking about killing myself"])
+    assert (a.level, a.target) == (3, "self")
+
+
+def test_context_threat_keeps_target_others():
+    a = assess("he knows what he did", context=["I'm going to kill my ex"])
+    assert (a.level, a.target) == (2, "others")
+
+
+def test_benign_context_changes_nothing():
+    assert assess("anyway whatever", context=["lol my phone died", "PEP saved my life"]).level == 0
+
+
+def test_recovery_story_in_context_changes_nothing():
+    ctx = ["Years ago I wanted to die. Now I'm doing well and undetectable."]
+    assert assess("thanks for listening", context=ctx).level == 0
+
+
+def test_context_does_not_lower_a_high_line():
+    a = assess("I have the pills in front of me", context=["feeling better today"])
+    assert a.level == 3
+
+
+def test_bad_context_values_are_ignored():
+    assert assess("hello", context=[None, 5, b"bytes"]).level == 0  # type: ignore[list-item]
+    assert assess("hello", context="I want to die").level == 2

@@ -1,0 +1,69 @@
+"""The lexicon files load, every entry is documented and matches its example."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from moderation.detector import LEXICON
+from moderation.loader import KINDS, relax_doubles, trie_regex
+from moderation.normalise import normalise
+
+
+@pytest.mark.parametrize("entry", LEXICON.entries, ids=lambda e: e.id)
+def test_entry_is_documented_and_matches_its_example(entry):
+    assert entry.kind in KINDS
+    assert 0 <= entry.level <= 3
+    assert entry.comment, "every entry needs a comment"
+    assert entry.example, "every entry needs an example"
+    text = normalise(entry.example).text
+    assert entry.regex.search(text), f"{entry.id}: pattern does not match its example"
+    for group in entry.anchor_groups:
+        starts = [a.rstrip("$") for a in group]
+        words = re.findall(r"[a-z0-9']+", text)
+        assert any(w.startswith(s) for w in words for s in starts), \
+            f"{entry.id}: none of the anchors {group} occurs in the example"
+
+
+@pytest.mark.parametrize("entry", [e for e in LEXICON.entries if e.kind not in ("benign",) and e.level >= 2],
+                         ids=lambda e: e.id)
+def test_high_entries_raise_their_example(entry):
+    from moderation import assess
+    a = assess(entry.example)
+    assert a.level >= 2, (entry.id, a.reasons)
+
+
+def test_relax_doubles():
+    assert relax_doubles("kill") == "kill?"
+    assert re.fullmatch(relax_doubles(r"\bkill(?:ing)?\b"), "kiling")
+    assert relax_doubles(r"[ll]\d{2}(?:x)") == r"[ll]\d{2}(?:x)"
+
+
+def test_trie_regex_finds_longest_and_whole_words():
+    rx = re.compile(r"(?<![a-z])" + trie_regex(["kil", "killing", "sh$", "self"]))
+    assert [m.group() for m in rx.finditer("killing kills she sh self")] == ["killing", "kil", "sh", "self"]
+
+
+@pytest.mark.parametrize("raw,norm", [
+    ("I WANT", "i want"),
+    ("k1ll", "kill"),
+    ("d13", "die"),
+    ("$uicide", "suicide"),
+    ("soooo", "so"),
+    ("k\u200bill", "kill"),
+    ("kіll", "kill"),
+    ("I’m", "i'm"),
+    ("k*ll", "kill"),
+    ("28 days 500mg", "28 days 500mg"),
+])
+def test_normalise(raw, norm):
+    assert normalise(raw).text == norm
+
+
+def test_normalise_maps_back_to_the_original():
+    raw = "Ok… I\u200b waaaant"
+    n = normalise(raw)
+    i = n.text.index("want")
+    s, e = n.to_original(i, i + 4)
+    assert raw[s:e] == "waaaant"
