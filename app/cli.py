@@ -57,6 +57,17 @@ def create_admin(name: str, passphrase_stdin: bool) -> None:
         click.echo(f"  {code}")
 
 
+@kindred.command("seed-categories")
+@with_appcontext
+def seed_categories() -> None:
+    """Create the community's forum categories and example support resources (only if there are
+    none yet). Safe in production; edit them afterwards on the admin pages."""
+    from app.services import demo
+
+    created = demo.seed_categories()
+    click.echo(f"Created {created} categories." if created else "Categories already exist; nothing changed.")
+
+
 @kindred.command("seed-demo")
 @with_appcontext
 def seed_demo() -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
+from sqlalchemy import select
+
 from app.extensions import db
-from app.models import Role, SiteSetting
-from app.services import accounts, roles
+from app.models import Category, Role, SiteSetting, SupportResource
+from app.services import accounts, forums, roles
 
 DEMO_ACCOUNTS = (
     ("demo-admin", (Role.ADMIN,)),
@@ -22,6 +24,59 @@ _WORDS = ("maple", "harbour", "lantern", "pebble", "orchard", "meadow", "comet",
 
 def _passphrase() -> str:
     return "-".join(secrets.choice(_WORDS) for _ in range(4)) + "-" + str(secrets.randbelow(90) + 10)
+
+
+# The community's categories (created in every environment by `kindred seed-categories`, and by
+# the demo seed). Peer groups are marked.
+CATEGORIES = (
+    ("newly-diagnosed", "Newly diagnosed", "Just found out? Ask anything. Everyone here remembers the first weeks.", False),
+    ("treatment", "Treatment and side effects", "Antiretrovirals, side effects, adherence, undetectable = untransmittable.", False),
+    ("disclosure", "Disclosure and relationships", "Telling partners, family, friends and employers, or deciding not to.", False),
+    ("stigma", "Stigma and discrimination", "What happened, what helped, and what you can do about it.", False),
+    ("women", "Women living with HIV", "A peer group for women: pregnancy, menopause, family, and more.", True),
+    ("young-adults", "Young adults", "A peer group for members aged 18 to 29.", True),
+    ("partners-family", "Partners, family and friends", "For the people who love someone living with HIV.", False),
+    ("prevention", "PrEP, PEP and prevention", "Prevention, testing, and keeping partners safe.", False),
+    ("wellbeing", "Mental health and wellbeing", "Low days, anxiety, sleep, and what keeps you going.", False),
+    ("advocacy", "Rights and advocacy", "Your rights at work, in healthcare and in law; campaigns and getting involved.", False),
+    ("off-topic", "Off topic", "Everything else: recipes, music, pets, good news.", False),
+)
+
+EXAMPLE_RESOURCES = (
+    ("Example crisis line (replace me)", "A 24-hour listening line. Replace this example with a real service "
+     "near your community.", "Example: call your local crisis line", None, True),
+    ("Emergency services", "If you or someone else is in immediate danger.", "Call your local emergency number",
+     None, True),
+    ("Example HIV support service (replace me)", "Counselling, case management and peer support. "
+     "Replace this example with a real service.", "", None, False),
+)
+
+DEMO_THREADS = (
+    ("newly-diagnosed", "demo-member", "Diagnosed last month, where do I start?",
+     "Hi all. This is a **demo thread** to show how Kindred looks.\n\nI was diagnosed a few weeks ago and "
+     "my head is spinning. What helped you in the first weeks?"),
+    ("treatment", "demo-peer", "Tips for remembering daily meds",
+     "*Demo thread.* What works for you? I keep mine next to the kettle:\n\n- phone alarm\n- pill box\n"
+     "- linking it to something I do every day"),
+    ("off-topic", "demo-facilitator", "Share something good from this week",
+     "*Demo thread.* Small wins count. Mine: I finally tried the bakery on the corner."),
+)
+
+
+def seed_categories() -> int:
+    """Create the community's categories and example support resources if there are none."""
+    created = 0
+    if db.session.scalar(select(Category.id).limit(1)) is None:
+        for position, (slug, name, description, is_group) in enumerate(CATEGORIES):
+            db.session.add(Category(slug=slug, name=name, description=description, is_group=is_group,
+                                    position=position * 10))
+            created += 1
+    if db.session.scalar(select(SupportResource.id).limit(1)) is None:
+        for position, (name, description, contact, url, crisis) in enumerate(EXAMPLE_RESOURCES):
+            db.session.add(SupportResource(name=name, description=description, contact=contact, url=url,
+                                           is_crisis_line=crisis, position=position, is_example=True))
+    db.session.commit()
+    return created
 
 
 def is_seeded() -> bool:
@@ -42,6 +97,12 @@ def seed(credentials_file: Path) -> list[tuple[str, str, str]]:
         rows.append((name, granted[0].label if granted else "Member", passphrase))
     db.session.add(SiteSetting(key=_MARKER, value="1"))
     db.session.commit()
+    seed_categories()
+    authors = {name: accounts.find_by_pseudonym(name) for name, _ in DEMO_ACCOUNTS}
+    for slug, author, title, body in DEMO_THREADS:
+        category = db.session.scalar(select(Category).where(Category.slug == slug))
+        if category is not None and authors.get(author):
+            forums.create_thread(authors[author], category, title, body)
     credentials_file.parent.mkdir(parents=True, exist_ok=True)
     credentials_file.write_text("".join(f"{n}\t{r}\t{p}\n" for n, r, p in rows))
     credentials_file.chmod(0o600)

@@ -146,3 +146,84 @@ def site_settings():
             return redirect(url_for("admin.site_settings"))
     status = 400 if request.method == "POST" else 200
     return render_template("admin/settings.html", form=form), status
+
+
+# ---------------------------------------------------------------- categories
+
+@bp.route("/categories", methods=["GET", "POST"])
+def categories():
+    from app.services import forums
+    from app.web.forms import CategoryForm
+
+    form = CategoryForm(prefix="new")
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            forums.save_category(sessions.current_member(), None, form.name.data, form.slug.data,
+                                 form.description.data, form.is_group.data, form.position.data)
+        except DomainError as err:
+            form_errors(form, err)
+        else:
+            flash("Category added.", "success")
+            return redirect(url_for("admin.categories"))
+    status = 400 if request.method == "POST" else 200
+    rows = forums.list_categories(sessions.current_member(), include_archived=True)
+    return render_template("admin/categories.html", form=form, rows=rows), status
+
+
+@bp.route("/categories/<int:category_id>", methods=["GET", "POST"])
+def category_edit(category_id: int):
+    from app.extensions import db
+    from app.models import Category
+    from app.services import forums
+    from app.web.forms import CategoryForm
+
+    cat = db.session.get(Category, category_id)
+    if cat is None:
+        abort(404)
+    if request.method == "POST" and request.form.get("archive") in ("0", "1"):
+        forums.set_archived(sessions.current_member(), cat, request.form["archive"] == "1")
+        flash("Saved.", "success")
+        return redirect(url_for("admin.categories"))
+    form = CategoryForm() if request.method == "POST" else CategoryForm(
+        formdata=None, obj=cat, data={"position": str(cat.position)})
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            forums.save_category(sessions.current_member(), cat, form.name.data, form.slug.data,
+                                 form.description.data, form.is_group.data, form.position.data)
+        except DomainError as err:
+            form_errors(form, err)
+        else:
+            flash("Category saved.", "success")
+            return redirect(url_for("admin.categories"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("admin/category_edit.html", form=form, category=cat), status
+
+
+# ---------------------------------------------------------------- support resources
+
+@bp.route("/resources", methods=["GET", "POST"])
+def resources():
+    from app.extensions import db
+    from app.models import SupportResource
+    from app.services import safety
+    from app.web.forms import ResourceForm
+
+    if request.method == "POST" and request.form.get("active") in ("0", "1"):
+        res = db.session.get(SupportResource, request.form.get("resource_id", type=int) or 0)
+        if res is None:
+            abort(404)
+        safety.set_resource_active(sessions.current_member(), res, request.form["active"] == "1")
+        flash("Saved.", "success")
+        return redirect(url_for("admin.resources"))
+    form = ResourceForm()
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            safety.save_resource(sessions.current_member(), None, form.name.data, form.description.data,
+                                 form.contact.data, form.url.data, form.is_crisis_line.data, form.position.data)
+        except DomainError as err:
+            form_errors(form, err)
+        else:
+            flash("Resource added.", "success")
+            return redirect(url_for("admin.resources"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("admin/resources.html", form=form, rows=safety.all_resources()), status

@@ -7,7 +7,7 @@ field is re-checked by the service, which is what tests lean on.
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, RadioField, StringField
+from wtforms import BooleanField, HiddenField, PasswordField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
@@ -157,3 +157,61 @@ class QuickExitForm(FlaskForm):
         validators=[InputRequired("Enter a web address.")], filters=[_cap(500)],
         render_kw={"maxlength": 500, "inputmode": "url"},
     )
+
+
+class ComposeForm(FlaskForm):
+    """New thread (with title) or reply (without). Field names are a public contract."""
+
+    title = StringField("Title", filters=[_cap(300)],
+                        render_kw={"maxlength": 150, "autocomplete": "off"})
+    body = TextAreaField(
+        "Your post",
+        description="Markdown works: **bold**, *italic*, > quote, - lists, links. Images are not shown.",
+        filters=[_cap(20_000)],
+        render_kw={"rows": 10, "maxlength": 20_000},
+    )
+    content_warning = StringField(
+        "Content warning (optional)",
+        description="A few words, for example “suicide”, “self-harm”, “violence”. "
+        "Readers see the warning and choose to open your post.",
+        filters=[_cap(200)], render_kw={"maxlength": 100, "autocomplete": "off"},
+    )
+    anonymous = BooleanField("Post as Anonymous",
+                             description="Others see “Anonymous” and a number that stays the same in this "
+                             "thread, not your pseudonym.")
+    submission_key = HiddenField()
+
+
+class ReportForm(FlaskForm):
+    reason = RadioField("Why are you reporting this post?", validators=[InputRequired("Please choose a reason.")])
+    note = TextAreaField("Anything the moderators should know (optional)", filters=[_cap(1000)],
+                         render_kw={"rows": 3, "maxlength": 1000})
+
+
+class ReasonForm(FlaskForm):
+    reason = StringField("Reason (the writer is told, and it goes in the audit log)",
+                         validators=[InputRequired("Please give a reason.")], filters=[_cap(500)],
+                         render_kw={"maxlength": 500})
+
+
+class CategoryForm(FlaskForm):
+    name = StringField("Name", validators=[InputRequired("Please give a name.")], filters=[_cap(80)],
+                       render_kw={"maxlength": 80})
+    slug = StringField("Address (/c/…)", description="Lower-case letters, digits and dashes.",
+                       validators=[InputRequired("Please give an address.")], filters=[_cap(64)],
+                       render_kw={"maxlength": 64})
+    description = TextAreaField("Description", filters=[_cap(500)], render_kw={"rows": 3, "maxlength": 500})
+    position = StringField("Position", description="Smaller numbers come first.", filters=[_cap(8)],
+                           render_kw={"inputmode": "numeric", "maxlength": 6})
+    is_group = BooleanField("Peer group", description="Members ask to join and a facilitator approves. "
+                            "Non-members can't see its threads.")
+
+
+class ResourceForm(FlaskForm):
+    name = StringField("Name", validators=[InputRequired("Please give a name.")], filters=[_cap(120)],
+                       render_kw={"maxlength": 120})
+    description = TextAreaField("What it offers", filters=[_cap(500)], render_kw={"rows": 2, "maxlength": 500})
+    contact = StringField("Phone or text line (shown as text)", filters=[_cap(200)], render_kw={"maxlength": 200})
+    url = StringField("Web address (optional)", filters=[_cap(300)], render_kw={"maxlength": 300, "inputmode": "url"})
+    position = StringField("Position", filters=[_cap(8)], render_kw={"inputmode": "numeric", "maxlength": 6})
+    is_crisis_line = BooleanField("Crisis line (shown first)")

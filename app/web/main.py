@@ -12,7 +12,9 @@ bp = Blueprint("main", __name__)
 
 @bp.get("/")
 def index():
-    return render_template("main/index.html")
+    from app.services import forums, sessions
+
+    return render_template("main/index.html", rows=forums.index_rows(sessions.current_member()))
 
 
 @bp.get("/privacy")

@@ -1,0 +1,936 @@
+"""Forums: who may read what, writing threads and replies, and everything members do with posts.
+
+Visibility is decided here and nowhere else:
+- a peer group's threads and posts are seen only by its approved members and by staff
+  (peer supporters, facilitators, admins, who answer its flags);
+- hidden or deleted threads are seen by staff only;
+- a post held for review (a threat to others) is seen by its writer and staff only.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.models import (
+    Bookmark, Category, GroupMembership, Member, Notification, Post, PostRevision, Reaction, Thread,
+    ThreadAlias, ThreadFollow, ThreadRead,
+)
+from app.models.base import utcnow
+from app.services import audit, events, markdown, permissions, safety, search
+from app.services.errors import Forbidden, Invalid, NotFound
+from app.services.text import clean_text
+
+TITLE_MIN, TITLE_MAX = 3, 150
+BODY_MAX = 20_000
+WARNING_MAX = 100
+THREADS_PER_PAGE = 30
+POSTS_PER_PAGE = 30
+UNREAD_WINDOW = timedelta(days=30)
+REACTIONS = {"hug": "Hug", "me_too": "Me too", "thank_you": "Thank you", "strength": "Sending strength"}
+ANONYMOUS = "Anonymous"
+DELETED_MEMBER = "deleted member"
+
+
+# ---------------------------------------------------------------- who sees what
+
+def is_staff(actor: Member | None) -> bool:
+    return permissions.is_peer(actor) or permissions.is_facilitator(actor)
+
+
+def _approved_group_ids(actor: Member | None) -> set[int]:
+    if actor is None:
+        return set()
+    return set(db.session.scalars(select(GroupMembership.category_id).where(
+        GroupMembership.member_id == actor.id, GroupMembership.status == "approved")))
+
+
+def readable_category_filter(actor: Member | None):
+    """A SQL condition on Category: the categories whose threads actor may read."""
+    if is_staff(actor):
+        return Category.id.isnot(None)
+    groups = _approved_group_ids(actor)
+    if groups:
+        return or_(Category.is_group.is_(False), Category.id.in_(groups))
+    return Category.is_group.is_(False)
+
+
+def can_read_category(actor: Member | None, category: Category) -> bool:
+    return not category.is_group or is_staff(actor) or category.id in _approved_group_ids(actor)
+
+
+def list_categories(actor: Member | None, include_archived: bool = False) -> list[Category]:
+    q = select(Category).order_by(Category.position, Category.id)
+    if not include_archived:
+        q = q.where(Category.archived_at.is_(None))
+    return list(db.session.scalars(q))
+
+
+def get_category_for(actor: Member | None, slug: str) -> Category:
+    """The category, if actor may see its contents. A group's page exists for everyone (so they
+    can ask to join); its threads are filtered by the functions below."""
+    category = db.session.scalar(select(Category).where(Category.slug == slug))
+    if category is None:
+        raise NotFound("There's no such category.")
+    return category
+
+
+def get_thread_for(actor: Member | None, thread_id: int) -> Thread:
+    """The thread, if actor may read it; NotFound otherwise (never "forbidden": that would tell
+    an outsider a group thread exists)."""
+    thread = db.session.get(Thread, thread_id)
+    if thread is None or not can_read_category(actor, thread.category):
+        raise NotFound("There's no such thread, or it isn't visible to you.")
+    if (thread.deleted_at or thread.hidden_at) and not is_staff(actor):
+        raise NotFound("This thread has been removed.")
+    return thread
+
+
+def get_post_for(actor: Member | None, post_id: int) -> Post:
+    post = db.session.get(Post, post_id)
+    if post is None:
+        raise NotFound("There's no such post.")
+    get_thread_for(actor, post.thread_id)
+    if post.held_at and not (is_staff(actor) or (actor and post.author_id == actor.id)):
+        raise NotFound("There's no such post.")
+    return post
+
+
+def visible_post_filter(actor: Member | None):
+    """A SQL condition on Post: held posts only for their writer and staff."""
+    if is_staff(actor):
+        return Post.id.isnot(None)
+    if actor is None:
+        return Post.held_at.is_(None)
+    return or_(Post.held_at.is_(None), Post.author_id == actor.id)
+
+
+def author_label(post: Post) -> str:
+    """How a post's writer is shown: "Anonymous N", the pseudonym, or "deleted member"."""
+    if post.alias_number is not None:
+        return f"{ANONYMOUS} {post.alias_number}"
+    if post.author is None:
+        return DELETED_MEMBER
+    return post.author.pseudonym
+
+
+def thread_author_label(thread: Thread, members: dict[int, Member]) -> str:
+    if thread.opener_alias is not None:
+        return f"{ANONYMOUS} {thread.opener_alias}"
+    m = members.get(thread.author_id) if thread.author_id else None
+    return m.pseudonym if m else DELETED_MEMBER
+
+
+def slugify(title: str) -> str:
+    s = re.sub(r"[^\w]+", "-", title.casefold(), flags=re.UNICODE).strip("-")
+    return s[:60] or "thread"
+
+
+# ---------------------------------------------------------------- pages
+
+@dataclass
+class CategoryRow:
+    category: Category
+    threads: int = 0
+    posts: int = 0
+    unread: int = 0
+    last_post_at: datetime | None = None
+    readable: bool = True
+    membership: str | None = None
+
+
+def index_rows(actor: Member | None) -> list[CategoryRow]:
+    """The home page: every live category with counts the actor is allowed to see."""
+    categories = list_categories(actor)
+    readable = {c.id for c in categories if can_read_category(actor, c)}
+    stats = {
+        cid: (n, p, last) for cid, n, p, last in db.session.execute(
+            select(Thread.category_id, func.count(Thread.id), func.coalesce(func.sum(Thread.post_count), 0),
+                   func.max(Thread.last_post_at))
+            .where(Thread.deleted_at.is_(None), Thread.hidden_at.is_(None), Thread.category_id.in_(readable))
+            .group_by(Thread.category_id))
+    } if readable else {}
+    unread = unread_counts(actor, readable) if actor else {}
+    memberships = {}
+    if actor:
+        memberships = dict(db.session.execute(select(GroupMembership.category_id, GroupMembership.status)
+                                              .where(GroupMembership.member_id == actor.id)).all())
+    rows = []
+    for c in categories:
+        ok = c.id in readable
+        n, p, last = stats.get(c.id, (0, 0, None)) if ok else (0, 0, None)
+        rows.append(CategoryRow(c, n, p, unread.get(c.id, 0) if ok else 0, last, ok, memberships.get(c.id)))
+    return rows
+
+
+def unread_counts(actor: Member, category_ids: set[int]) -> dict[int, int]:
+    """Threads with posts the member hasn't read, per category, among threads active in the
+    last 30 days (and since they joined). One grouped query."""
+    if not category_ids:
+        return {}
+    since = max(utcnow() - UNREAD_WINDOW, actor.created_at)
+    read = ThreadRead.__table__.alias("r")
+    q = (select(Thread.category_id, func.count(Thread.id))
+         .select_from(Thread)
+         .outerjoin(read, and_(read.c.thread_id == Thread.id, read.c.member_id == actor.id))
+         .where(Thread.last_post_at >= since, Thread.category_id.in_(category_ids),
+                Thread.deleted_at.is_(None), Thread.hidden_at.is_(None),
+                or_(read.c.id.is_(None), Thread.last_post_id > read.c.last_read_post_id))
+         .group_by(Thread.category_id))
+    return dict(db.session.execute(q).all())
+
+
+@dataclass
+class ThreadRow:
+    thread: Thread
+    author: str
+    unread: bool
+    new_posts: int | None
+
+
+@dataclass
+class CategoryPage:
+    category: Category
+    readable: bool
+    pinned: list[ThreadRow] = field(default_factory=list)
+    threads: list[ThreadRow] = field(default_factory=list)
+    next_cursor: str | None = None
+
+
+def _parse_thread_cursor(cursor: str | None) -> tuple[datetime, int] | None:
+    if not cursor:
+        return None
+    try:
+        stamp, tid = cursor.rsplit("_", 1)
+        return datetime.fromisoformat(stamp), int(tid)
+    except ValueError:
+        raise Invalid("That page link is broken. Go back to the first page.") from None
+
+
+def category_page(actor: Member | None, category: Category, cursor: str | None = None) -> CategoryPage:
+    """Threads of a category, pinned first (on the first page), then by latest activity, keyset
+    paginated. A fixed number of queries, however many threads there are."""
+    page = CategoryPage(category, can_read_category(actor, category))
+    if not page.readable:
+        return page
+    after = _parse_thread_cursor(cursor)
+    base = select(Thread).where(Thread.category_id == category.id)
+    if not is_staff(actor):
+        base = base.where(Thread.deleted_at.is_(None), Thread.hidden_at.is_(None))
+    pinned: list[Thread] = []
+    if after is None:
+        pinned = list(db.session.scalars(base.where(Thread.pinned.is_(True))
+                                         .order_by(Thread.last_post_at.desc(), Thread.id.desc()).limit(20)))
+    q = base.where(Thread.pinned.is_(False)).order_by(Thread.last_post_at.desc(), Thread.id.desc())
+    if after:
+        stamp, tid = after
+        q = q.where(or_(Thread.last_post_at < stamp, and_(Thread.last_post_at == stamp, Thread.id < tid)))
+    threads = list(db.session.scalars(q.limit(THREADS_PER_PAGE + 1)))
+    more = len(threads) > THREADS_PER_PAGE
+    threads = threads[:THREADS_PER_PAGE]
+    everything = pinned + threads
+    author_ids = {t.author_id for t in everything if t.author_id}
+    members = {m.id: m for m in db.session.scalars(select(Member).where(Member.id.in_(author_ids)))} if author_ids else {}
+    reads: dict[int, int] = {}
+    if actor and everything:
+        reads = dict(db.session.execute(select(ThreadRead.thread_id, ThreadRead.last_read_post_id).where(
+            ThreadRead.member_id == actor.id, ThreadRead.thread_id.in_([t.id for t in everything]))).all())
+
+    def row(t: Thread) -> ThreadRow:
+        last_read = reads.get(t.id)
+        unread = actor is not None and (last_read is None or (t.last_post_id or 0) > last_read)
+        return ThreadRow(t, thread_author_label(t, members), unread, None)
+
+    page.pinned = [row(t) for t in pinned]
+    page.threads = [row(t) for t in threads]
+    if more and threads:
+        last = threads[-1]
+        page.next_cursor = f"{last.last_post_at.isoformat()}_{last.id}"
+    return page
+
+
+@dataclass
+class PostView:
+    post: Post
+    author: str
+    is_mine: bool
+    reactions: dict[str, int]
+    my_reactions: set[str]
+    bookmarked: bool
+    is_new: bool
+
+
+@dataclass
+class ThreadPage:
+    thread: Thread
+    posts: list[PostView]
+    has_before: bool
+    has_after: bool
+    first_id: int | None
+    last_id: int | None
+    following: bool
+    total: int
+
+
+def _parse_id(value: str | None, name: str) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise Invalid(f"The {name} in the address should be a number.") from None
+    if number < 0 or number > 2**62:
+        raise Invalid(f"The {name} in the address is out of range.")
+    return number
+
+
+def thread_page(actor: Member | None, thread: Thread, after: str | None = None,
+                before: str | None = None, mark_read: bool = True) -> ThreadPage:
+    """One page of a thread's posts, keyset on post id (?after=ID or ?before=ID), so a page deep
+    in a 10,000-post thread costs the same as the first. Marks what the member saw as read."""
+    after_id, before_id = _parse_id(after, "position"), _parse_id(before, "position")
+    q = select(Post).where(Post.thread_id == thread.id, visible_post_filter(actor))
+    if before_id is not None:
+        rows = list(db.session.scalars(q.where(Post.id < before_id).order_by(Post.id.desc()).limit(POSTS_PER_PAGE + 1)))
+        has_before = len(rows) > POSTS_PER_PAGE
+        rows = list(reversed(rows[:POSTS_PER_PAGE]))
+        has_after = True
+    else:
+        if after_id is not None:
+            q = q.where(Post.id > after_id)
+        rows = list(db.session.scalars(q.order_by(Post.id).limit(POSTS_PER_PAGE + 1)))
+        has_after = len(rows) > POSTS_PER_PAGE
+        rows = rows[:POSTS_PER_PAGE]
+        has_before = after_id is not None and bool(rows) and rows[0].id > _first_post_id(thread)
+    ids = [p.id for p in rows]
+    author_ids = {p.author_id for p in rows if p.author_id}
+    if author_ids:  # one query for every author on the page
+        list(db.session.scalars(select(Member).where(Member.id.in_(author_ids))))
+    counts: dict[int, dict[str, int]] = {}
+    mine: dict[int, set[str]] = {}
+    marks: set[int] = set()
+    last_read = 0
+    following = False
+    if ids:
+        for pid, kind, n in db.session.execute(select(Reaction.post_id, Reaction.kind, func.count())
+                                               .where(Reaction.post_id.in_(ids)).group_by(Reaction.post_id, Reaction.kind)):
+            counts.setdefault(pid, {})[kind] = n
+    if actor and ids:
+        for pid, kind in db.session.execute(select(Reaction.post_id, Reaction.kind).where(
+                Reaction.post_id.in_(ids), Reaction.member_id == actor.id)):
+            mine.setdefault(pid, set()).add(kind)
+        marks = set(db.session.scalars(select(Bookmark.post_id).where(Bookmark.member_id == actor.id,
+                                                                      Bookmark.post_id.in_(ids))))
+    if actor:
+        last_read = db.session.scalar(select(ThreadRead.last_read_post_id).where(
+            ThreadRead.member_id == actor.id, ThreadRead.thread_id == thread.id)) or 0
+        following = db.session.scalar(select(ThreadFollow.id).where(
+            ThreadFollow.member_id == actor.id, ThreadFollow.thread_id == thread.id)) is not None
+    views = [PostView(p, author_label(p), bool(actor and p.author_id == actor.id), counts.get(p.id, {}),
+                      mine.get(p.id, set()), p.id in marks, bool(actor) and p.id > last_read and last_read > 0)
+             for p in rows]
+    if actor and mark_read and ids and max(ids) > last_read:
+        _mark_read(actor, thread, max(ids))
+    return ThreadPage(thread, views, has_before, has_after, ids[0] if ids else None,
+                      ids[-1] if ids else None, following, thread.post_count)
+
+
+def _first_post_id(thread: Thread) -> int:
+    return db.session.scalar(select(func.min(Post.id)).where(Post.thread_id == thread.id)) or 0
+
+
+def _mark_read(actor: Member, thread: Thread, post_id: int) -> None:
+    updated = db.session.execute(update(ThreadRead).where(
+        ThreadRead.member_id == actor.id, ThreadRead.thread_id == thread.id,
+        ThreadRead.last_read_post_id < post_id).values(last_read_post_id=post_id)).rowcount
+    if not updated:
+        exists = db.session.scalar(select(ThreadRead.id).where(
+            ThreadRead.member_id == actor.id, ThreadRead.thread_id == thread.id))
+        if exists is None:
+            db.session.add(ThreadRead(member_id=actor.id, thread_id=thread.id, last_read_post_id=post_id))
+    try:
+        db.session.commit()
+    except IntegrityError:  # two tabs marked it at once; either is right
+        db.session.rollback()
+
+
+def post_position(actor: Member | None, post: Post) -> int | None:
+    """The `after` cursor that opens a thread page at this post (for permalinks)."""
+    prev = db.session.scalar(select(func.max(Post.id)).where(
+        Post.thread_id == post.thread_id, Post.id < post.id, visible_post_filter(actor)))
+    return prev
+
+
+# ---------------------------------------------------------------- writing
+
+@dataclass
+class Written:
+    thread: Thread
+    post: Post
+    screening: safety.Screening
+    duplicate: bool = False
+
+
+def new_submission_key() -> str:
+    """A random key each compose form carries, so a double-submitted form makes one post."""
+    return secrets.token_urlsafe(16)
+
+
+def _clean_body(body: object) -> str:
+    text = clean_text(body, field="body", label="Your post", max_length=BODY_MAX, min_length=1)
+    return text.replace("\r\n", "\n")
+
+
+def _clean_title(title: object) -> str:
+    text = clean_text(title, field="title", label="The title", max_length=TITLE_MAX, min_length=TITLE_MIN,
+                      multiline=False)
+    return " ".join(text.split())
+
+
+def _clean_warning(warning: object) -> str | None:
+    if warning in (None, ""):
+        return None
+    text = clean_text(warning, field="content_warning", label="The content warning", max_length=WARNING_MAX,
+                      multiline=False).strip()
+    return text or None
+
+
+def _clean_key(key: object) -> str | None:
+    if isinstance(key, str) and 8 <= len(key) <= 64 and re.fullmatch(r"[\w-]+", key):
+        return key
+    return None
+
+
+def _existing(actor: Member, key: str | None) -> Post | None:
+    if key is None:
+        return None
+    return db.session.scalar(select(Post).where(Post.author_id == actor.id, Post.submission_key == key))
+
+
+def _alias_for(actor: Member, thread: Thread) -> int:
+    row = db.session.scalar(select(ThreadAlias).where(ThreadAlias.thread_id == thread.id,
+                                                      ThreadAlias.member_id == actor.id))
+    if row is not None:
+        return row.number
+    thread.alias_count = (thread.alias_count or 0) + 1
+    db.session.add(ThreadAlias(thread_id=thread.id, member_id=actor.id, number=thread.alias_count))
+    return thread.alias_count
+
+
+@dataclass(frozen=True)
+class Preview:
+    html: str
+    identifying: list[str]
+
+
+def preview(body: object) -> Preview:
+    """Render a draft exactly as it would be posted, with any warning that it could identify
+    someone, without storing anything."""
+    from app.services import identify
+
+    text = _clean_body(body)
+    return Preview(markdown.render(text), identify.warnings(text))
+
+
+def create_thread(actor: Member | None, category: Category, title: object, body: object,
+                  anonymous: bool = False, content_warning: object = None,
+                  submission_key: object = None) -> Written:
+    """Start a thread. Screens the first post. Raises Invalid, Forbidden, NotFound."""
+    actor = permissions.require_member(actor)
+    if not can_read_category(actor, category):
+        raise NotFound("There's no such category.")
+    if category.archived_at is not None:
+        raise Forbidden("This category is archived: you can read it, but not start new threads.")
+    clean_title, clean_body = _clean_title(title), _clean_body(body)
+    warning, key = _clean_warning(content_warning), _clean_key(submission_key)
+    dup = _existing(actor, key)
+    if dup is not None:
+        return Written(dup.thread, dup, safety.Screening(), duplicate=True)
+    now = utcnow()
+    thread = Thread(category_id=category.id, title=clean_title, author_id=actor.id, created_at=now,
+                    last_post_at=now, post_count=0)
+    db.session.add(thread)
+    db.session.flush()
+    if anonymous:
+        thread.opener_alias = _alias_for(actor, thread)
+    post = _add_post(actor, thread, clean_body, warning, key, thread.opener_alias, now)
+    screening = safety.screen_post(actor, post, clean_body)
+    _after_post(actor, thread, post, screening, is_new_thread=True)
+    db.session.commit()
+    return Written(thread, post, screening)
+
+
+def post_reply(actor: Member | None, thread: Thread, body: object, anonymous: bool = False,
+               content_warning: object = None, submission_key: object = None) -> Written:
+    """Reply to a thread. Screens the post. Raises Invalid, Forbidden, NotFound."""
+    actor = permissions.require_member(actor)
+    thread = get_thread_for(actor, thread.id)
+    if thread.locked and not is_staff(actor):
+        raise Forbidden("This thread is locked: you can read it, but not reply.")
+    if thread.category.archived_at is not None:
+        raise Forbidden("This category is archived: you can read it, but not reply.")
+    clean_body = _clean_body(body)
+    warning, key = _clean_warning(content_warning), _clean_key(submission_key)
+    dup = _existing(actor, key)
+    if dup is not None:
+        return Written(thread, dup, safety.Screening(), duplicate=True)
+    alias = _alias_for(actor, thread) if anonymous else None
+    post = _add_post(actor, thread, clean_body, warning, key, alias, utcnow())
+    screening = safety.screen_post(actor, post, clean_body)
+    _after_post(actor, thread, post, screening, is_new_thread=False)
+    db.session.commit()
+    return Written(thread, post, screening)
+
+
+def _add_post(actor, thread, body, warning, key, alias, now) -> Post:
+    post = Post(thread_id=thread.id, author_id=actor.id, alias_number=alias, body_md=body,
+                body_html=markdown.render(body), content_warning=warning, created_at=now, submission_key=key)
+    db.session.add(post)
+    db.session.flush()
+    return post
+
+
+def _after_post(actor: Member, thread: Thread, post: Post, screening: safety.Screening,
+                is_new_thread: bool) -> None:
+    search.index_post(post, thread)
+    if screening.hold:
+        return  # invisible until released: no counts, no notifications, no live notice
+    _count_post(thread, post)
+    _follow(actor, thread)
+    _notify_for_new_post(actor, thread, post, is_new_thread)
+    events.on_commit(_publish_new_post, thread.id, post.id)
+
+
+def _count_post(thread: Thread, post: Post) -> None:
+    thread.post_count = (thread.post_count or 0) + 1
+    thread.last_post_at = post.created_at
+    thread.last_post_id = post.id
+
+
+def _publish_new_post(thread_id: int, post_id: int) -> None:
+    from app.extensions import socketio
+
+    socketio.emit("thread:new_post", {"thread_id": thread_id, "post_id": post_id},
+                  to=thread_room(thread_id), namespace="/forum")
+
+
+def thread_room(thread_id: int) -> str:
+    return f"thread:{thread_id}"
+
+
+def _follow(actor: Member, thread: Thread) -> None:
+    exists = db.session.scalar(select(ThreadFollow.id).where(ThreadFollow.member_id == actor.id,
+                                                             ThreadFollow.thread_id == thread.id))
+    if exists is None:
+        db.session.add(ThreadFollow(member_id=actor.id, thread_id=thread.id))
+
+
+_MENTION = re.compile(r"(?<![\w@])@([\w.-]{3,32})", re.UNICODE)
+
+
+def _notify_for_new_post(actor: Member, thread: Thread, post: Post, is_new_thread: bool) -> None:
+    label = author_label(post)
+    notified: set[int] = {actor.id}
+    if not is_new_thread:
+        for member_id in db.session.scalars(select(ThreadFollow.member_id).where(ThreadFollow.thread_id == thread.id)):
+            if member_id not in notified:
+                notified.add(member_id)
+                db.session.add(Notification(member_id=member_id, kind="reply", actor_label=label,
+                                            thread_id=thread.id, post_id=post.id,
+                                            text=f"{label} replied in “{thread.title}”"))
+    names = {m.group(1).casefold() for m in _MENTION.finditer(post.body_md)}
+    if names:
+        from app.services.pseudonyms import canonical
+
+        keys = {canonical(n) for n in list(names)[:20]}
+        for member in db.session.scalars(select(Member).where(Member.pseudonym_key.in_(keys))):
+            if member.id in notified or not can_read_category(member, thread.category):
+                continue
+            notified.add(member.id)
+            db.session.add(Notification(member_id=member.id, kind="mention", actor_label=label,
+                                        thread_id=thread.id, post_id=post.id,
+                                        text=f"{label} mentioned you in “{thread.title}”"))
+
+
+def edit_post(actor: Member | None, post: Post, body: object, content_warning: object = None) -> safety.Screening:
+    """The author edits their post: the old version is kept for moderators, "edited" is shown
+    to all, and the new text is screened again. Raises Invalid, Forbidden."""
+    actor = permissions.require_member(actor)
+    post = get_post_for(actor, post.id)
+    if post.author_id != actor.id:
+        raise Forbidden("Only the person who wrote a post can edit it.")
+    if post.deleted_at or post.hidden_at:
+        raise Forbidden("This post can't be edited any more.")
+    if post.thread.locked and not is_staff(actor):
+        raise Forbidden("This thread is locked.")
+    clean_body, warning = _clean_body(body), _clean_warning(content_warning)
+    if clean_body == post.body_md and warning == post.content_warning:
+        return safety.Screening()
+    db.session.add(PostRevision(post_id=post.id, body_md=post.body_md, content_warning=post.content_warning))
+    post.body_md, post.body_html, post.content_warning = clean_body, markdown.render(clean_body), warning
+    post.edited_at = utcnow()
+    was_held = post.held_at is not None
+    screening = safety.screen_post(actor, post, clean_body)
+    search.index_post(post, post.thread)
+    if screening.hold and not was_held:
+        # It was visible and now threatens someone: take it out of the counts until reviewed.
+        post.thread.post_count = max(0, post.thread.post_count - 1)
+    db.session.commit()
+    return screening
+
+
+def delete_own_post(actor: Member | None, post: Post) -> None:
+    """The author deletes their post: its words are erased (not just hidden). A thread whose
+    only post is deleted goes too. Raises Forbidden."""
+    actor = permissions.require_member(actor)
+    post = get_post_for(actor, post.id)
+    if post.author_id != actor.id:
+        raise Forbidden("Only the person who wrote a post can delete it.")
+    _erase_post(post)
+    thread = post.thread
+    remaining = db.session.scalar(select(func.count(Post.id)).where(
+        Post.thread_id == thread.id, Post.deleted_at.is_(None)))
+    if not remaining:
+        thread.deleted_at = utcnow()
+    db.session.commit()
+
+
+def _erase_post(post: Post) -> None:
+    for rev in db.session.scalars(select(PostRevision).where(PostRevision.post_id == post.id)):
+        db.session.delete(rev)
+    post.body_md, post.body_html, post.content_warning = "", "", None
+    post.deleted_at = post.deleted_at or utcnow()
+    search.unindex_post(post.id)
+
+
+# ---------------------------------------------------------------- reactions, bookmarks, following
+
+def toggle_reaction(actor: Member | None, post: Post, kind: object) -> bool:
+    """Add or take back a supportive reaction. Returns True when it is now on."""
+    actor = permissions.require_member(actor)
+    post = get_post_for(actor, post.id)
+    if kind not in REACTIONS:
+        raise Invalid("That isn't one of the reactions.", "kind")
+    if post.deleted_at or post.hidden_at:
+        raise Forbidden("You can't react to a removed post.")
+    row = db.session.scalar(select(Reaction).where(Reaction.post_id == post.id, Reaction.member_id == actor.id,
+                                                   Reaction.kind == kind))
+    if row is not None:
+        db.session.delete(row)
+        db.session.commit()
+        return False
+    db.session.add(Reaction(post_id=post.id, member_id=actor.id, kind=kind))
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+    return True
+
+
+def toggle_bookmark(actor: Member | None, post: Post) -> bool:
+    actor = permissions.require_member(actor)
+    post = get_post_for(actor, post.id)
+    row = db.session.scalar(select(Bookmark).where(Bookmark.post_id == post.id, Bookmark.member_id == actor.id))
+    if row is not None:
+        db.session.delete(row)
+        db.session.commit()
+        return False
+    db.session.add(Bookmark(post_id=post.id, member_id=actor.id))
+    db.session.commit()
+    return True
+
+
+def bookmarks(actor: Member | None) -> list[tuple[Bookmark, Post]]:
+    actor = permissions.require_member(actor)
+    rows = db.session.execute(
+        select(Bookmark, Post).join(Post, Post.id == Bookmark.post_id).join(Thread, Thread.id == Post.thread_id)
+        .join(Category, Category.id == Thread.category_id)
+        .where(Bookmark.member_id == actor.id, readable_category_filter(actor), Post.deleted_at.is_(None))
+        .order_by(Bookmark.id.desc()).limit(200)).all()
+    return [(b, p) for b, p in rows]
+
+
+def set_following(actor: Member | None, thread: Thread, follow: bool) -> None:
+    actor = permissions.require_member(actor)
+    thread = get_thread_for(actor, thread.id)
+    row = db.session.scalar(select(ThreadFollow).where(ThreadFollow.member_id == actor.id,
+                                                       ThreadFollow.thread_id == thread.id))
+    if follow and row is None:
+        db.session.add(ThreadFollow(member_id=actor.id, thread_id=thread.id))
+    elif not follow and row is not None:
+        db.session.delete(row)
+    db.session.commit()
+
+
+# ---------------------------------------------------------------- notifications
+
+def unread_notification_count(actor: Member | None) -> int:
+    if actor is None:
+        return 0
+    return db.session.scalar(select(func.count(Notification.id)).where(
+        Notification.member_id == actor.id, Notification.read_at.is_(None))) or 0
+
+
+def notifications(actor: Member | None, limit: int = 50) -> list[Notification]:
+    actor = permissions.require_member(actor)
+    return list(db.session.scalars(select(Notification).where(Notification.member_id == actor.id)
+                                   .order_by(Notification.id.desc()).limit(limit)))
+
+
+def mark_notifications_read(actor: Member | None) -> None:
+    actor = permissions.require_member(actor)
+    db.session.execute(update(Notification).where(Notification.member_id == actor.id,
+                                                  Notification.read_at.is_(None)).values(read_at=utcnow()))
+    db.session.commit()
+
+
+def _notify_moderation(post_or_thread_author: int | None, text: str, thread: Thread | None, post: Post | None) -> None:
+    if post_or_thread_author is None:
+        return
+    db.session.add(Notification(member_id=post_or_thread_author, kind="moderation", actor_label="Moderators",
+                                thread_id=thread.id if thread else None, post_id=post.id if post else None,
+                                text=text))
+
+
+# ---------------------------------------------------------------- moderation
+
+def _require_staff(actor: Member | None) -> Member:
+    actor = permissions.require_member(actor)
+    if not is_staff(actor):
+        raise Forbidden("Only peer supporters, facilitators and admins can moderate.")
+    return actor
+
+
+def _reason(reason: object) -> str:
+    return clean_text(reason, field="reason", label="The reason", max_length=500, min_length=3,
+                      multiline=False).strip()
+
+
+THREAD_ACTIONS = {
+    "lock": "locked", "unlock": "unlocked", "pin": "pinned", "unpin": "unpinned",
+    "hide": "hidden", "unhide": "made visible again", "delete": "deleted",
+}
+
+
+def moderate_thread(actor: Member | None, thread: Thread, action: object, reason: object) -> None:
+    """Lock, pin, hide or delete a thread (or undo it), with a reason. The opener is told;
+    the audit log keeps it. Raises Forbidden, Invalid."""
+    actor = _require_staff(actor)
+    thread = get_thread_for(actor, thread.id)
+    if action not in THREAD_ACTIONS:
+        raise Invalid("Choose an action.", "action")
+    why = _reason(reason)
+    now = utcnow()
+    if action in ("lock", "unlock"):
+        thread.locked = action == "lock"
+    elif action in ("pin", "unpin"):
+        thread.pinned = action == "pin"
+    elif action in ("hide", "unhide"):
+        thread.hidden_at = now if action == "hide" else None
+    elif action == "delete":
+        thread.deleted_at = now
+    audit.record(actor, f"thread.{action}", None, thread_id=thread.id, reason=why)
+    _notify_moderation(thread.author_id, f"Moderators {THREAD_ACTIONS[action]} your thread “{thread.title}”: {why}",
+                       thread, None)
+    db.session.commit()
+
+
+def move_thread(actor: Member | None, thread: Thread, category: Category, reason: object) -> None:
+    actor = _require_staff(actor)
+    thread = get_thread_for(actor, thread.id)
+    why = _reason(reason)
+    if category.id == thread.category_id:
+        return
+    old = thread.category.name
+    thread.category_id = category.id
+    audit.record(actor, "thread.move", None, thread_id=thread.id, to=category.slug, reason=why)
+    _notify_moderation(thread.author_id, f"Moderators moved your thread “{thread.title}” from {old} to "
+                       f"{category.name}: {why}", thread, None)
+    db.session.commit()
+
+
+POST_ACTIONS = {"hide": "hid", "unhide": "restored", "delete": "removed", "release": "released"}
+
+
+def moderate_post(actor: Member | None, post: Post, action: object, reason: object) -> None:
+    """Hide, restore, delete, or release (a held post) with a reason; the writer is told."""
+    actor = _require_staff(actor)
+    post = get_post_for(actor, post.id)
+    if action not in POST_ACTIONS:
+        raise Invalid("Choose an action.", "action")
+    why = _reason(reason)
+    thread = post.thread
+    if action == "hide":
+        post.hidden_at = utcnow()
+    elif action == "unhide":
+        post.hidden_at = None
+    elif action == "delete":
+        _erase_post(post)
+    elif action == "release":
+        if post.held_at is None:
+            raise Invalid("This post isn't held.")
+        post.held_at = None
+        _count_post(thread, post)
+        if post.author is not None:
+            _notify_for_new_post(post.author, thread, post, is_new_thread=False)
+        events.on_commit(_publish_new_post, thread.id, post.id)
+    audit.record(actor, f"post.{action}", None, post_id=post.id, thread_id=thread.id, reason=why)
+    _notify_moderation(post.author_id, f"Moderators {POST_ACTIONS[action]} your post in “{thread.title}”: {why}",
+                       thread, post)
+    db.session.commit()
+
+
+def held_posts(actor: Member | None) -> list[Post]:
+    _require_staff(actor)
+    return list(db.session.scalars(select(Post).where(Post.held_at.isnot(None), Post.deleted_at.is_(None))
+                                   .order_by(Post.held_at).limit(100)))
+
+
+def revisions(actor: Member | None, post: Post) -> list[PostRevision]:
+    _require_staff(actor)
+    return list(db.session.scalars(select(PostRevision).where(PostRevision.post_id == post.id)
+                                   .order_by(PostRevision.id.desc())))
+
+
+def reveal_author(actor: Member | None, post: Post, reason: object) -> Member | None:
+    """Admins only: who wrote an anonymous post. Needs a written reason; audited."""
+    actor = permissions.require_admin(actor)
+    why = _reason(reason)
+    if post.alias_number is None:
+        raise Invalid("This post wasn't written anonymously.")
+    audit.record(actor, "post.reveal_author", post.author, post_id=post.id, reason=why)
+    db.session.commit()
+    return post.author
+
+
+# ---------------------------------------------------------------- peer groups
+
+def request_to_join(actor: Member | None, category: Category) -> str:
+    actor = permissions.require_member(actor)
+    if not category.is_group:
+        raise Invalid("This category is open to everyone.")
+    row = db.session.scalar(select(GroupMembership).where(GroupMembership.category_id == category.id,
+                                                          GroupMembership.member_id == actor.id))
+    if row is None:
+        db.session.add(GroupMembership(category_id=category.id, member_id=actor.id, status="pending"))
+        db.session.commit()
+        return "pending"
+    return row.status
+
+
+def leave_group(actor: Member | None, category: Category) -> None:
+    actor = permissions.require_member(actor)
+    row = db.session.scalar(select(GroupMembership).where(GroupMembership.category_id == category.id,
+                                                          GroupMembership.member_id == actor.id))
+    if row is not None:
+        db.session.delete(row)
+        db.session.commit()
+
+
+def group_requests(actor: Member | None, category: Category) -> list[GroupMembership]:
+    actor = permissions.require_member(actor)
+    if not permissions.is_facilitator(actor):
+        raise Forbidden("Only facilitators can manage a peer group's members.")
+    return list(db.session.scalars(select(GroupMembership).where(GroupMembership.category_id == category.id)
+                                   .order_by(GroupMembership.status.desc(), GroupMembership.requested_at)))
+
+
+def decide_membership(actor: Member | None, category: Category, member_id: int, approve: bool) -> None:
+    """A facilitator approves or declines (or removes) a member of a peer group."""
+    actor = permissions.require_member(actor)
+    if not permissions.is_facilitator(actor):
+        raise Forbidden("Only facilitators can manage a peer group's members.")
+    row = db.session.scalar(select(GroupMembership).where(GroupMembership.category_id == category.id,
+                                                          GroupMembership.member_id == member_id))
+    if row is None:
+        raise NotFound("That member hasn't asked to join.")
+    if approve:
+        row.status, row.decided_at = "approved", utcnow()
+        db.session.add(Notification(member_id=member_id, kind="group", actor_label="Facilitators",
+                                    text=f"You're now a member of the peer group “{category.name}”."))
+    else:
+        db.session.delete(row)
+    audit.record(actor, "group.approved" if approve else "group.declined", row.member, group=category.slug)
+    db.session.commit()
+
+
+# ---------------------------------------------------------------- categories (admin)
+
+def save_category(actor: Member | None, category: Category | None, name: object, slug: object,
+                  description: object, is_group: bool, position: object) -> Category:
+    actor = permissions.require_admin(actor)
+    name_s = clean_text(name, field="name", label="The name", max_length=80, min_length=2, multiline=False).strip()
+    slug_s = clean_text(slug, field="slug", label="The address", max_length=64, min_length=2, multiline=False).strip()
+    if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", slug_s):
+        raise Invalid("The address can use lower-case letters, digits and dashes only.", "slug")
+    desc = clean_text(description or "", field="description", label="The description", max_length=500).strip()
+    try:
+        pos = int(position) if position not in (None, "") else 0
+    except (TypeError, ValueError):
+        raise Invalid("The position should be a number.", "position") from None
+    clash = db.session.scalar(select(Category.id).where(Category.slug == slug_s))
+    if clash is not None and (category is None or clash != category.id):
+        raise Invalid("Another category already uses that address.", "slug")
+    if category is None:
+        category = Category()
+        db.session.add(category)
+    category.name, category.slug, category.description = name_s, slug_s, desc
+    category.is_group, category.position = bool(is_group), pos
+    db.session.flush()
+    audit.record(actor, "category.saved", None, category=slug_s)
+    db.session.commit()
+    return category
+
+
+def set_archived(actor: Member | None, category: Category, archived: bool) -> None:
+    actor = permissions.require_admin(actor)
+    category.archived_at = utcnow() if archived else None
+    audit.record(actor, "category.archived" if archived else "category.unarchived", None, category=category.slug)
+    db.session.commit()
+
+
+# ---------------------------------------------------------------- export and deletion
+
+def _export(member: Member) -> dict:
+    posts = db.session.scalars(select(Post).where(Post.author_id == member.id, Post.deleted_at.is_(None))
+                               .order_by(Post.id))
+    return {
+        "posts": [
+            {"id": p.id, "thread_id": p.thread_id, "thread_title": p.thread.title,
+             "anonymous": p.alias_number is not None, "created_at": p.created_at.isoformat() + "Z",
+             "edited_at": p.edited_at.isoformat() + "Z" if p.edited_at else None,
+             "content_warning": p.content_warning, "body": p.body_md}
+            for p in posts
+        ],
+        "threads_started": [
+            {"id": t.id, "title": t.title, "anonymous": t.opener_alias is not None}
+            for t in db.session.scalars(select(Thread).where(Thread.author_id == member.id, Thread.deleted_at.is_(None)))
+        ],
+        "bookmarks": list(db.session.scalars(select(Bookmark.post_id).where(Bookmark.member_id == member.id))),
+        "reactions": [{"post_id": pid, "kind": kind} for pid, kind in db.session.execute(
+            select(Reaction.post_id, Reaction.kind).where(Reaction.member_id == member.id))],
+    }
+
+
+def _erase(member: Member, choice: str) -> None:
+    if choice == "remove":
+        for post in db.session.scalars(select(Post).where(Post.author_id == member.id)):
+            _erase_post(post)
+        for thread in db.session.scalars(select(Thread).where(Thread.author_id == member.id)):
+            remaining = db.session.scalar(select(func.count(Post.id)).where(
+                Post.thread_id == thread.id, Post.deleted_at.is_(None), Post.author_id != member.id))
+            if not remaining:
+                thread.deleted_at = utcnow()
+    # "keep": author_id becomes NULL by the foreign key (ON DELETE SET NULL): "deleted member".
+
+
+def register_member_data() -> None:
+    from app.services import member_data
+
+    member_data.register("forum", _export, _erase)

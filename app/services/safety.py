@@ -1,0 +1,162 @@
+"""Screening every post (and, later, every chat line) for crisis language.
+
+`screen` is the one place that turns the detector's assessment into consequences:
+- level 0: nothing;
+- level 1-3: a Flag for the peers' queue, and support resources shown privately to the writer;
+- level 2-3: the writer is also offered a peer supporter;
+- level 2-3 aimed at others: the post is held for review until a moderator releases it.
+A crisis flag never hides, silences or punishes a writer who is at risk themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Flag, Member, Post, SupportResource
+from app.models.base import utcnow
+
+REPORT_REASONS = {
+    "crisis": "Someone may be in danger",
+    "outing": "It could identify someone (outing)",
+    "harassment": "Harassment or hate",
+    "misinformation": "Harmful health misinformation",
+    "spam": "Spam or advertising",
+    "other": "Something else",
+}
+
+
+@dataclass(frozen=True)
+class Screening:
+    level: int = 0
+    target: str | None = None
+    reasons: tuple[str, ...] = ()
+    flag: Flag | None = field(default=None, repr=False)
+
+    @property
+    def show_support(self) -> bool:
+        return self.level >= 1
+
+    @property
+    def offer_peer(self) -> bool:
+        return self.level >= 2
+
+    @property
+    def hold(self) -> bool:
+        return self.level >= 2 and self.target == "others"
+
+
+CONTEXT_WINDOW = timedelta(hours=6)
+CONTEXT_LINES = 3
+
+
+def assess_text(text: str, context: list[str] | None = None):
+    """The detector, behind one door (so the app never imports it elsewhere)."""
+    from moderation import assess
+
+    return assess(text, context=context or None)
+
+
+def _recent_posts(writer: Member, exclude_id: int | None) -> list[str]:
+    """The writer's last few posts (oldest first): a mild line after a crisis stays elevated."""
+    since = utcnow() - CONTEXT_WINDOW
+    q = (select(Post.body_md).where(Post.author_id == writer.id, Post.created_at >= since,
+                                    Post.deleted_at.is_(None))
+         .order_by(Post.id.desc()).limit(CONTEXT_LINES))
+    if exclude_id is not None:
+        q = q.where(Post.id != exclude_id)
+    return list(reversed(list(db.session.scalars(q))))
+
+
+def screen_post(writer: Member, post: Post, text: str) -> Screening:
+    """Assess a new or edited post (with the writer's recent posts as context); record a Flag at
+    level 1+, hold threats to others. Adds to the current transaction; the caller commits."""
+    a = assess_text(text, _recent_posts(writer, post.id))
+    if a.level <= 0:
+        return Screening()
+    flag = Flag(kind="crisis", level=a.level, target=a.target, reasons=list(a.reasons),
+                post=post, subject_id=writer.id)
+    db.session.add(flag)
+    result = Screening(level=a.level, target=a.target, reasons=tuple(a.reasons), flag=flag)
+    if result.hold:
+        post.held_at = utcnow()
+    return result
+
+
+def report_post(reporter: Member, post: Post, reason: object, note: object) -> Flag:
+    """A member's report about a post: a Flag of kind "report" for the peers' queue.
+    The reported writer never learns who reported. Raises Invalid."""
+    from app.services.errors import Invalid
+    from app.services.text import clean_text
+
+    if reason not in REPORT_REASONS:
+        raise Invalid("Please choose why you're reporting this post.", "reason")
+    text = clean_text(note or "", field="note", label="The note", max_length=1000)
+    existing = db.session.scalar(select(Flag).where(
+        Flag.kind == "report", Flag.post_id == post.id, Flag.reporter_id == reporter.id, Flag.state == "open"))
+    if existing is not None:
+        return existing
+    level = 1 if reason == "crisis" else 0
+    flag = Flag(kind="report", level=level, post=post, subject_id=post.author_id, reporter_id=reporter.id,
+                report_reason=reason, report_note=text.strip() or None, reasons=[REPORT_REASONS[reason]])
+    db.session.add(flag)
+    db.session.commit()
+    return flag
+
+
+def support_resources() -> list[SupportResource]:
+    """Crisis lines first, then services, in the admin's order."""
+    return list(db.session.scalars(
+        select(SupportResource).where(SupportResource.active.is_(True))
+        .order_by(SupportResource.is_crisis_line.desc(), SupportResource.position, SupportResource.id)))
+
+
+def save_resource(actor: Member | None, resource: SupportResource | None, name: object, description: object,
+                  contact: object, url: object, is_crisis_line: bool, position: object) -> SupportResource:
+    """Admins add or change a support resource. Raises Invalid, Forbidden."""
+    from urllib.parse import urlsplit
+
+    from app.services import audit, permissions
+    from app.services.errors import Invalid
+    from app.services.text import clean_text
+
+    actor = permissions.require_admin(actor)
+    name_s = clean_text(name, field="name", label="The name", max_length=120, min_length=2, multiline=False).strip()
+    desc = clean_text(description or "", field="description", label="The description", max_length=500).strip()
+    contact_s = clean_text(contact or "", field="contact", label="The contact", max_length=200,
+                           multiline=False).strip()
+    url_s = clean_text(url or "", field="url", label="The web address", max_length=300, multiline=False).strip()
+    if url_s:
+        parts = urlsplit(url_s)
+        if parts.scheme not in ("https", "http") or not parts.hostname:
+            raise Invalid("Enter a full web address starting with https://", "url")
+    try:
+        pos = int(position) if position not in (None, "") else 0
+    except (TypeError, ValueError):
+        raise Invalid("The position should be a number.", "position") from None
+    if resource is None:
+        resource = SupportResource()
+        db.session.add(resource)
+    resource.name, resource.description, resource.contact = name_s, desc, contact_s
+    resource.url, resource.is_crisis_line, resource.position = url_s or None, bool(is_crisis_line), pos
+    resource.is_example = False
+    audit.record(actor, "resource.saved", None, name=name_s)
+    db.session.commit()
+    return resource
+
+
+def set_resource_active(actor: Member | None, resource: SupportResource, active: bool) -> None:
+    from app.services import audit, permissions
+
+    actor = permissions.require_admin(actor)
+    resource.active = bool(active)
+    audit.record(actor, "resource.shown" if active else "resource.hidden", None, name=resource.name)
+    db.session.commit()
+
+
+def all_resources() -> list[SupportResource]:
+    return list(db.session.scalars(select(SupportResource).order_by(
+        SupportResource.is_crisis_line.desc(), SupportResource.position, SupportResource.id)))

@@ -1,0 +1,118 @@
+"""Full-text search over posts, behind one function whatever the database.
+
+SQLite: an FTS5 table `post_fts` (rowid = post id, columns title and body) kept in step by
+index_post/unindex_post, ranked with bm25 and shown with highlighted snippets. Every visibility
+rule of the forums applies: groups, hidden and deleted threads, held posts. Posts written as
+Anonymous are never found by their writer's pseudonym.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import text
+
+from app.extensions import db
+from app.models import Member, Post, Thread
+
+PAGE_SIZE = 20
+MAX_TERMS = 12
+# Snippet markers that can't appear in stored text (controls are refused at input), so the
+# snippet can be escaped whole and only our own <mark> tags put back.
+_OPEN, _CLOSE = "\x02", "\x03"
+
+
+def _sqlite() -> bool:
+    return db.engine.dialect.name == "sqlite"
+
+
+def index_post(post: Post, thread: Thread) -> None:
+    """(Re)index one post. Part of the caller's transaction."""
+    if not _sqlite():
+        return
+    db.session.execute(text("DELETE FROM post_fts WHERE rowid = :id"), {"id": post.id})
+    if post.deleted_at is None and post.body_md:
+        db.session.execute(text("INSERT INTO post_fts(rowid, title, body) VALUES (:id, :title, :body)"),
+                           {"id": post.id, "title": thread.title, "body": post.body_md})
+
+
+def unindex_post(post_id: int) -> None:
+    if _sqlite():
+        db.session.execute(text("DELETE FROM post_fts WHERE rowid = :id"), {"id": post_id})
+
+
+def fts_query(q: str) -> str | None:
+    """A member's words -> a safe FTS5 query: each word quoted (so no operator or column syntax
+    can be injected), all required, the last one as a prefix."""
+    words = re.findall(r"\w+", q, flags=re.UNICODE)[:MAX_TERMS]
+    if not words:
+        return None
+    quoted = ['"' + w.replace('"', '""') + '"' for w in words]
+    quoted[-1] += "*"
+    return " ".join(quoted)
+
+
+@dataclass
+class Hit:
+    post_id: int
+    thread_id: int
+    thread_title: str
+    category_name: str
+    author: str
+    created_at: object
+    snippet: str  # already escaped HTML with <mark> around matches
+
+
+def search(actor: Member | None, q: str, category_id: int | None = None, author: str | None = None,
+           offset: int = 0) -> tuple[list[Hit], bool]:
+    """Posts matching q that actor may read, best first. Returns (hits, has_more)."""
+    from markupsafe import escape
+
+    from app.services import forums
+    from app.services.pseudonyms import canonical
+
+    match = fts_query(q)
+    if match is None or not _sqlite():
+        return [], False
+    params: dict = {"match": match, "limit": PAGE_SIZE + 1, "offset": max(0, min(offset, 1000))}
+    where = ["post_fts MATCH :match", "p.deleted_at IS NULL", "p.hidden_at IS NULL",
+             "t.deleted_at IS NULL", "t.hidden_at IS NULL"]
+    staff = forums.is_staff(actor)
+    if not staff:
+        groups = sorted(forums._approved_group_ids(actor))
+        if groups:
+            where.append("(c.is_group = 0 OR c.id IN (%s))" % ",".join(str(int(g)) for g in groups))
+        else:
+            where.append("c.is_group = 0")
+        if actor is None:
+            where.append("p.held_at IS NULL")
+        else:
+            where.append("(p.held_at IS NULL OR p.author_id = :me)")
+            params["me"] = actor.id
+    if category_id:
+        where.append("c.id = :cat")
+        params["cat"] = int(category_id)
+    if author:
+        # By pseudonym: only posts shown under that pseudonym, never its anonymous ones.
+        where.append("m.pseudonym_key = :author AND p.alias_number IS NULL")
+        params["author"] = canonical(author)[:64]
+    sql = f"""
+        SELECT p.id, t.id, t.title, c.name, p.alias_number, m.pseudonym, p.created_at,
+               snippet(post_fts, 1, '{_OPEN}', '{_CLOSE}', ' … ', 24)
+        FROM post_fts
+        JOIN post p ON p.id = post_fts.rowid
+        JOIN thread t ON t.id = p.thread_id
+        JOIN category c ON c.id = t.category_id
+        LEFT JOIN member m ON m.id = p.author_id
+        WHERE {" AND ".join(f"({w})" for w in where)}
+        ORDER BY bm25(post_fts, 2.0, 1.0), p.id DESC
+        LIMIT :limit OFFSET :offset
+    """
+    rows = db.session.execute(text(sql), params).all()
+    hits = []
+    for pid, tid, title, cname, alias, pseudonym, created, snip in rows[:PAGE_SIZE]:
+        who = f"{forums.ANONYMOUS} {alias}" if alias is not None else (pseudonym or forums.DELETED_MEMBER)
+        safe = str(escape(snip)).replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>")
+        hits.append(Hit(pid, tid, title, cname, who, created, safe))
+    return hits, len(rows) > PAGE_SIZE

@@ -1,0 +1,72 @@
+// Forum pages: live "new replies" notice, the composer's privacy check, delete confirmation.
+// Everything here is an extra: every page works without it.
+(function () {
+  "use strict";
+
+  function csrf() {
+    var input = document.querySelector('input[name="csrf_token"]');
+    return input ? input.value : "";
+  }
+
+  // Live replies: while a thread is open, the server says when someone replies; we offer a link
+  // to them instead of moving the page under the reader's eyes.
+  var posts = document.getElementById("posts");
+  if (posts && posts.getAttribute("data-live") === "1" && typeof io !== "undefined") {
+    var threadId = parseInt(posts.getAttribute("data-thread-id"), 10);
+    var seen = parseInt(posts.getAttribute("data-last-post-id"), 10) || 0;
+    var fresh = {};
+    var notice = document.getElementById("live-notice");
+    var link = document.getElementById("live-notice-link");
+    var socket = io("/forum", { transports: ["websocket"] });
+    socket.on("connect", function () {
+      socket.emit("thread:watch", { thread_id: threadId }, function () {});
+    });
+    socket.on("thread:new_post", function (data) {
+      if (!data || data.thread_id !== threadId || data.post_id <= seen || fresh[data.post_id]) { return; }
+      fresh[data.post_id] = true;
+      var n = Object.keys(fresh).length;
+      link.textContent = n === 1 ? "1 new reply – show" : n + " new replies – show";
+      notice.hidden = false;
+    });
+    window.kindredForumSocket = socket;
+  }
+
+  // Composer: warn (never block) when a draft could identify someone.
+  var warning = document.getElementById("identify-warning");
+  var body = document.querySelector("form.compose textarea[name='body']");
+  if (warning && body && window.fetch) {
+    var timer = null;
+    var last = "";
+    var check = function () {
+      var text = body.value;
+      if (text === last) { return; }
+      last = text;
+      fetch("/compose/check", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
+        body: JSON.stringify({ body: text })
+      }).then(function (r) { return r.ok ? r.json() : null; }).then(function (data) {
+        if (!data || !data.ok) { return; }
+        if (data.identifying.length) {
+          warning.textContent = "Before you post: " + data.identifying.join(" ");
+          warning.hidden = false;
+        } else {
+          warning.hidden = true;
+          warning.textContent = "";
+        }
+      }).catch(function () { /* the check is a courtesy; posting still works */ });
+    };
+    body.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(check, 600);
+    });
+  }
+
+  // Ask before destructive buttons.
+  Array.prototype.forEach.call(document.querySelectorAll("form.confirm"), function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.getAttribute("data-confirm") || "Are you sure?")) { event.preventDefault(); }
+    });
+  });
+})();
