@@ -84,6 +84,12 @@ def page_text(response) -> str:
     return html.unescape(response.get_data(as_text=True))
 
 
+def plain(response) -> str:
+    """What a reader sees: tags removed, entities decoded, whitespace collapsed."""
+    text = re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))
+    return " ".join(html.unescape(text).split())
+
+
 def csrf_token(html: str, prefix: str = "") -> str:
     """The CSRF token of the form with this prefix, read from the page like a browser would."""
     name = f"{prefix}-csrf_token" if prefix else "csrf_token"
@@ -159,4 +165,37 @@ def admin(app, new_member) -> Member:
     with app.app_context():
         roles.add_role_row(accounts.find_by_pseudonym("river-admin"), Role.ADMIN)
         db.session.commit()
+    return m
+
+
+@pytest.fixture
+def categories(app):
+    """The community's categories, as `kindred seed-categories` makes them."""
+    from app.services import demo
+
+    with app.app_context():
+        demo.seed_categories()
+
+
+def grant(app, member: Member, role: str) -> None:
+    from app.extensions import db
+    from app.models import Role
+    from app.services import accounts, roles
+
+    with app.app_context():
+        roles.add_role_row(accounts.find_by_pseudonym(member.pseudonym), Role(role))
+        db.session.commit()
+
+
+@pytest.fixture
+def peer(app, new_member) -> Member:
+    m = new_member("kind-peer")
+    grant(app, m, "peer")
+    return m
+
+
+@pytest.fixture
+def facilitator(app, new_member) -> Member:
+    m = new_member("group-facilitator")
+    grant(app, m, "facilitator")
     return m

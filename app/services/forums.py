@@ -361,10 +361,14 @@ def _mark_read(actor: Member, thread: Thread, post_id: int) -> None:
 
 
 def post_position(actor: Member | None, post: Post) -> int | None:
-    """The `after` cursor that opens a thread page at this post (for permalinks)."""
-    prev = db.session.scalar(select(func.max(Post.id)).where(
-        Post.thread_id == post.thread_id, Post.id < post.id, visible_post_filter(actor)))
-    return prev
+    """The `after` cursor of the page that holds this post, with pages cut where reading from
+    the start cuts them (so a permalink and "Later posts" show the same pages)."""
+    visible = (Post.thread_id == post.thread_id, visible_post_filter(actor))
+    before = db.session.scalar(select(func.count(Post.id)).where(*visible, Post.id < post.id)) or 0
+    start = (before // POSTS_PER_PAGE) * POSTS_PER_PAGE
+    if start == 0:
+        return None
+    return db.session.scalar(select(Post.id).where(*visible).order_by(Post.id).offset(start - 1).limit(1))
 
 
 # ---------------------------------------------------------------- writing
