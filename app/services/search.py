@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import text
 
@@ -114,5 +115,7 @@ def search(actor: Member | None, q: str, category_id: int | None = None, author:
     for pid, tid, title, cname, alias, pseudonym, created, snip in rows[:PAGE_SIZE]:
         who = f"{forums.ANONYMOUS} {alias}" if alias is not None else (pseudonym or forums.DELETED_MEMBER)
         safe = str(escape(snip)).replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>")
+        if isinstance(created, str):  # raw SQL on SQLite returns the stored text
+            created = datetime.fromisoformat(created)
         hits.append(Hit(pid, tid, title, cname, who, created, safe))
     return hits, len(rows) > PAGE_SIZE
