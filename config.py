@@ -59,10 +59,10 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_ENABLED = True
     RATELIMIT_SALT_ROTATE_SECONDS = 6 * 3600
-    LOGIN_LIMIT_PER_ADDRESS = "20 per minute"
-    LOGIN_LIMIT_PER_PSEUDONYM = "10 per 15 minutes"
-    REGISTER_LIMIT_PER_ADDRESS = "10 per hour"
-    RECOVER_LIMIT_PER_ADDRESS = "10 per hour"
+    LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "20 per minute")
+    LOGIN_LIMIT_PER_PSEUDONYM = os.environ.get("LOGIN_LIMIT_PER_PSEUDONYM", "10 per 15 minutes")
+    REGISTER_LIMIT_PER_ADDRESS = os.environ.get("REGISTER_LIMIT_PER_ADDRESS", "10 per hour")
+    RECOVER_LIMIT_PER_ADDRESS = os.environ.get("RECOVER_LIMIT_PER_ADDRESS", "10 per hour")
 
     # Socket.IO. threading needs nothing but simple-websocket and runs anywhere; production
     # picks gevent (see the benchmark figures in ../shared/bench/README.md).

@@ -125,3 +125,16 @@ def make_admin(live_server):
         return out.split("change it after signing in): ", 1)[1].split()[0]
 
     return _make
+
+
+def wait_until(page, expression: str, timeout: float = 10.0) -> None:
+    """Poll a JS expression with page.evaluate (page.wait_for_function would need unsafe-eval,
+    which Kindred's CSP rightly refuses)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if page.evaluate(f"() => !!({expression})"):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"timed out waiting for {expression}")

@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import NEUTRAL
+from tests.browser.conftest import NEUTRAL, wait_until
 
 pytestmark = pytest.mark.browser
 PASSPHRASE = "river stone quiet lantern"
@@ -127,7 +127,7 @@ def test_signing_out_everywhere_ends_the_other_tab_at_once(new_page):
     sign_up(first, "Two Browsers")
     sign_in(second, "Two Browsers")
     second.goto("/account")
-    second.page.wait_for_function("window.kindredSocket && window.kindredSocket.connected")
+    wait_until(second.page, "window.kindredSocket && window.kindredSocket.connected")
     first.goto("/account")
     first.page.get_by_role("button", name="Sign out everywhere").click()
     # The second browser is told over its socket and leaves the signed-in page by itself.

@@ -15,5 +15,9 @@
     // The server refuses a socket whose session has ended; anything else is a network blip.
     if (err && err.message && err.message.indexOf("session has ended") !== -1) { goToSignIn(); }
   });
+  // Signing out here ends this session on purpose: let the sign-out page load, not ours.
+  Array.prototype.forEach.call(document.querySelectorAll('form[action="/logout"]'), function (form) {
+    form.addEventListener("submit", function () { ended = true; socket.disconnect(); });
+  });
   window.kindredSocket = socket;
 })();
