@@ -2,6 +2,9 @@
 
 from app.models.accounts import AuthSession, Member, MemberRole, RecoveryCode, Role
 from app.models.audit import AuditEntry
+from app.models.chat import (
+    ChatMessage, PeerRequest, Room, RoomFacilitator, RoomParticipant, RoomPresence, RoomReminder,
+)
 from app.models.forum import (
     Bookmark, Category, GroupMembership, Notification, Post, PostRevision, Reaction, Thread,
     ThreadAlias, ThreadFollow, ThreadRead,
@@ -14,6 +17,13 @@ __all__ = [
     "AuthSession",
     "Bookmark",
     "Category",
+    "ChatMessage",
+    "PeerRequest",
+    "Room",
+    "RoomFacilitator",
+    "RoomParticipant",
+    "RoomPresence",
+    "RoomReminder",
     "Flag",
     "GroupMembership",
     "Notification",

@@ -25,6 +25,9 @@ class Flag(db.Model):
     target: Mapped[str | None] = mapped_column(String(16), nullable=True)  # self | others
     reasons: Mapped[list] = mapped_column(JSON, default=list)
     post_id: Mapped[int | None] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"), nullable=True, index=True)
+    chat_message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("chat_message.id", ondelete="CASCADE"), nullable=True, index=True)
+    room_id: Mapped[int | None] = mapped_column(ForeignKey("room.id", ondelete="CASCADE"), nullable=True)
     # The writer of the flagged words (kept even if they posted as Anonymous, so a peer can
     # reach out without ever needing the pseudonym).
     subject_id: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"), nullable=True)
