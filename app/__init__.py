@@ -97,13 +97,14 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from app.services import forums
-    from app.web import account, admin, auth, main
+    from app.services import chat, forums
+    from app.web import account, admin, auth, main, rooms
     from app.web import forums as forum_views
 
-    for module in (main, auth, account, admin, forum_views):
+    for module in (main, auth, account, admin, forum_views, rooms):
         app.register_blueprint(module.bp)
     forums.register_member_data()
+    chat.register_member_data()
 
 
 def _register_sockets(app: Flask) -> None:

@@ -90,6 +90,15 @@ def seed_demo() -> None:
     click.echo("=" * 72)
 
 
+@kindred.command("purge-chat")
+@with_appcontext
+def purge_chat() -> None:
+    """Delete chat lines older than each room's retention period (run it daily, e.g. from cron)."""
+    from app.services import chat
+
+    click.echo(f"Deleted {chat.purge_expired()} expired chat lines.")
+
+
 @kindred.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=lambda: int(os.environ.get("PORT", "5000")), type=int,
@@ -102,6 +111,10 @@ def serve(host: str, port: int) -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     # Flask refuses app.run() under its own CLI unless told this is deliberate.
     os.environ.pop("FLASK_RUN_FROM_CLI", None)
+    from app.services import chat, jobs
+
+    chat.clear_presence()  # one process: nobody is connected before it starts
+    jobs.start(app)
     click.echo(f"Kindred is running on http://{host}:{port}/  (Ctrl+C stops it)")
     socketio.run(app, host=host, port=port, debug=False, use_reloader=False,
                  log_output=False, allow_unsafe_werkzeug=True)

@@ -63,6 +63,31 @@ DEMO_THREADS = (
 )
 
 
+def seed_rooms(facilitator) -> None:
+    """An always-open drop-in room and one upcoming session (demo data)."""
+    from datetime import timedelta
+
+    from app.models import Room, RoomFacilitator
+    from app.models.base import utcnow
+
+    if db.session.scalar(select(Room.id).limit(1)) is not None:
+        return
+    db.session.add(Room(kind="standing", name="Drop-in room",
+                        description="Always open. Say hello, or just read. (Demo room.)", retention_days=30))
+    start = utcnow().replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
+    session = Room(kind="session", name="Newly diagnosed: a first conversation (demo session)",
+                   description="A facilitated group for people diagnosed in the last year.",
+                   ground_rules="1. What is said here stays here.\n2. Speak from your own experience.\n"
+                                "3. No names of other people, no medical advice.\n4. You can pass.",
+                   starts_at=start, ends_at=start + timedelta(hours=1), capacity=20, retention_days=7,
+                   created_by_id=facilitator.id if facilitator else None)
+    db.session.add(session)
+    db.session.flush()
+    if facilitator is not None:
+        db.session.add(RoomFacilitator(room_id=session.id, member_id=facilitator.id))
+    db.session.commit()
+
+
 def seed_categories() -> int:
     """Create the community's categories and example support resources if there are none."""
     created = 0
@@ -99,6 +124,7 @@ def seed(credentials_file: Path) -> list[tuple[str, str, str]]:
     db.session.commit()
     seed_categories()
     authors = {name: accounts.find_by_pseudonym(name) for name, _ in DEMO_ACCOUNTS}
+    seed_rooms(authors.get("demo-facilitator"))
     for slug, author, title, body in DEMO_THREADS:
         category = db.session.scalar(select(Category).where(Category.slug == slug))
         if category is not None and authors.get(author):

@@ -86,6 +86,25 @@ def screen_post(writer: Member, post: Post, text: str) -> Screening:
     return result
 
 
+def screen_line(writer: Member, message, room, text: str) -> Screening:
+    """Assess a chat line (with the writer's recent lines in that room as context); record a
+    Flag at level 1+. Lines are never held: the room's facilitator and the peers are alerted
+    instead. Adds to the current transaction; the caller commits."""
+    from app.models import ChatMessage
+
+    recent = list(reversed(list(db.session.scalars(
+        select(ChatMessage.body).where(ChatMessage.room_id == room.id, ChatMessage.author_id == writer.id,
+                                       ChatMessage.id != message.id, ChatMessage.created_at >= utcnow() - CONTEXT_WINDOW)
+        .order_by(ChatMessage.id.desc()).limit(CONTEXT_LINES)))))
+    a = assess_text(text, recent)
+    if a.level <= 0:
+        return Screening()
+    flag = Flag(kind="crisis", level=a.level, target=a.target, reasons=list(a.reasons),
+                chat_message_id=message.id, room_id=room.id, subject_id=writer.id)
+    db.session.add(flag)
+    return Screening(level=a.level, target=a.target, reasons=tuple(a.reasons), flag=flag)
+
+
 def report_post(reporter: Member, post: Post, reason: object, note: object) -> Flag:
     """A member's report about a post: a Flag of kind "report" for the peers' queue.
     The reported writer never learns who reported. Raises Invalid."""

@@ -29,6 +29,7 @@ def register(app: Flask) -> None:
             "me": member,
             "is_admin": permissions.is_admin(member),
             "is_staff": forums.is_staff(member),
+            "is_peer": permissions.is_peer(member),
             "unread_notifications": forums.unread_notification_count(member),
             "discreet": bool(member and member.discreet_mode),
             "quick_exit_url": settings.get("quick_exit_url"),

@@ -215,3 +215,33 @@ class ResourceForm(FlaskForm):
     url = StringField("Web address (optional)", filters=[_cap(300)], render_kw={"maxlength": 300, "inputmode": "url"})
     position = StringField("Position", filters=[_cap(8)], render_kw={"inputmode": "numeric", "maxlength": 6})
     is_crisis_line = BooleanField("Crisis line (shown first)")
+
+
+class RoomForm(FlaskForm):
+    kind = RadioField("Kind", choices=[SelectChoice("session", "A scheduled session"),
+                                       SelectChoice("standing", "A standing room (always open; admins only)")],
+                      default="session", validators=[InputRequired("Choose a kind of room.")])
+    name = StringField("Title", validators=[InputRequired("Please give a title.")], filters=[_cap(120)],
+                       render_kw={"maxlength": 120})
+    description = TextAreaField("Description", filters=[_cap(1000)], render_kw={"rows": 3, "maxlength": 1000})
+    ground_rules = TextAreaField("Ground rules", description="Members read and accept these once before joining.",
+                                 filters=[_cap(4000)], render_kw={"rows": 5, "maxlength": 4000})
+    starts_at = StringField("Starts (UTC)", description="For example 2026-12-01 18:00.", filters=[_cap(40)],
+                            render_kw={"maxlength": 40, "placeholder": "YYYY-MM-DD HH:MM"})
+    ends_at = StringField("Ends (UTC, optional)", filters=[_cap(40)],
+                          render_kw={"maxlength": 40, "placeholder": "YYYY-MM-DD HH:MM"})
+    capacity = StringField("Capacity (optional)", filters=[_cap(8)], render_kw={"inputmode": "numeric", "maxlength": 5})
+    retention_days = StringField("Keep lines for (days)", default="30", filters=[_cap(8)],
+                                 render_kw={"inputmode": "numeric", "maxlength": 4})
+    vanish_on_end = BooleanField("Delete the session's lines when it ends")
+
+
+class RulesForm(FlaskForm):
+    anonymous = BooleanField("Join as Anonymous",
+                             description="Others see “Anonymous” and a number for this room, not your pseudonym.")
+
+
+class OutcomeForm(FlaskForm):
+    outcome = RadioField("How did it go?", validators=[InputRequired("Please choose an outcome.")])
+    note = TextAreaField("Private note for peer supporters (optional)", filters=[_cap(2000)],
+                         render_kw={"rows": 3, "maxlength": 2000})

@@ -1,0 +1,35 @@
+"""Background work for a single-process server: the chat retention purge, hourly.
+
+(Several workers need this to run exactly once: the production issue moves it behind a lock.)"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from app.extensions import socketio
+
+log = logging.getLogger(__name__)
+PURGE_EVERY_SECONDS = 3600
+
+
+def _loop(app: Flask) -> None:
+    from app.extensions import db
+    from app.services import chat
+
+    while True:
+        with app.app_context():
+            try:
+                removed = chat.purge_expired()
+                if removed:
+                    log.info("retention purge removed %d chat lines", removed)
+            except Exception as err:  # keep the loop alive; never log content
+                log.error("retention purge failed: %s", type(err).__name__)
+            finally:
+                db.session.remove()
+        socketio.sleep(PURGE_EVERY_SECONDS)
+
+
+def start(app: Flask) -> None:
+    socketio.start_background_task(_loop, app)

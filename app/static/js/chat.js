@@ -1,0 +1,258 @@
+// The live room client: join, history and catch-up, send with acks, presence, typing,
+// facilitator controls. Speaks the /chat protocol in docs/chat-protocol.md.
+(function () {
+  "use strict";
+  var root = document.getElementById("chat");
+  if (!root || typeof io === "undefined") { return; }
+
+  var roomId = parseInt(root.getAttribute("data-room"), 10);
+  var lineMax = parseInt(root.getAttribute("data-line-max"), 10) || 2000;
+  var isFacilitator = root.getAttribute("data-facilitator") === "1";
+  var log = document.getElementById("chat-log");
+  var statusEl = document.getElementById("chat-status");
+  var pinnedEl = document.getElementById("chat-pinned");
+  var input = document.getElementById("chat-input");
+  var counter = document.getElementById("chat-counter");
+  var errorEl = document.getElementById("chat-error");
+  var typingEl = document.getElementById("chat-typing");
+  var membersEl = document.getElementById("chat-members");
+  var countEl = document.getElementById("chat-count");
+  var handBtn = document.getElementById("chat-hand");
+  var queueBox = document.getElementById("chat-queue-box");
+  var queueEl = document.getElementById("chat-queue");
+  var supportEl = document.getElementById("chat-support");
+  var lastId = 0;
+  var seen = {};
+  var state = { locked: false, raise_hand: false, state: root.getAttribute("data-state") };
+  var selected = null;
+
+  function setStatus(text, kind) {
+    statusEl.textContent = text;
+    statusEl.className = "chat-status" + (kind ? " " + kind : "");
+  }
+
+  function timeOf(iso) {
+    var d = new Date(iso);
+    return isNaN(d) ? "" : d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  }
+
+  function render(msg) {
+    if (seen[msg.id]) { return; }
+    seen[msg.id] = true;
+    if (msg.id > lastId) { lastId = msg.id; }
+    var li = document.createElement("li");
+    li.id = "m" + msg.id;
+    li.className = "chat-line " + (msg.kind === "system" ? "system" : "");
+    if (msg.kind !== "system") {
+      var who = document.createElement("span");
+      who.className = "who";
+      who.textContent = msg.author || "deleted member";
+      li.appendChild(who);
+    }
+    var body = document.createElement("span");
+    body.className = "body";
+    body.textContent = msg.body;  // text only: never parsed as HTML
+    li.appendChild(body);
+    var at = document.createElement("time");
+    at.className = "at";
+    at.dateTime = msg.at;
+    at.textContent = timeOf(msg.at);
+    li.appendChild(at);
+    if (isFacilitator && msg.kind !== "system") {
+      li.tabIndex = 0;
+      li.addEventListener("click", function () { select(li, msg); });
+      li.addEventListener("keydown", function (e) { if (e.key === "Enter") { select(li, msg); } });
+    }
+    var nearBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 80;
+    log.appendChild(li);
+    if (nearBottom) { log.scrollTop = log.scrollHeight; }
+  }
+
+  function select(li, msg) {
+    var old = document.getElementById("line-tools");
+    if (old) { old.remove(); }
+    selected = msg;
+    var tools = document.createElement("span");
+    tools.id = "line-tools";
+    tools.className = "line-tools";
+    [["Pin", function () { control("room:pin", { message: msg.id }); }],
+     ["Delete", function () { control("message:delete", { message: msg.id }); }],
+     ["Mute writer", function () { document.getElementById("target-member").value = msg.author || ""; document.getElementById("target-member").focus(); }]
+    ].forEach(function (pair) {
+      var b = document.createElement("button");
+      b.type = "button";
+      b.className = "button small";
+      b.textContent = pair[0];
+      b.addEventListener("click", function (e) { e.stopPropagation(); pair[1](); tools.remove(); });
+      tools.appendChild(b);
+    });
+    li.appendChild(tools);
+  }
+
+  function applyState(room) {
+    if (!room) { return; }
+    state = room;
+    if (room.pinned) {
+      pinnedEl.hidden = false;
+      pinnedEl.textContent = "Pinned: " + (room.pinned.author ? room.pinned.author + ": " : "") + room.pinned.body;
+    } else {
+      pinnedEl.hidden = true;
+      pinnedEl.textContent = "";
+    }
+    handBtn.hidden = !room.raise_hand || isFacilitator;
+    queueBox.hidden = !room.raise_hand;
+    var text = { waiting: "Waiting for the facilitator to open the session.", ended: "This session has ended." }[room.state];
+    if (text) { setStatus(text, "muted"); }
+    else if (room.locked) { setStatus("The room is locked: reading only for now.", "muted"); }
+    else if (room.slow_mode_seconds) { setStatus("Connected. Slow mode: one line every " + room.slow_mode_seconds + " seconds.", "ok"); }
+    else { setStatus("Connected.", "ok"); }
+  }
+
+  function showMembers(list) {
+    membersEl.textContent = "";
+    list.forEach(function (m) {
+      var li = document.createElement("li");
+      li.textContent = m.name + (m.facilitator ? " (facilitator)" : "");
+      membersEl.appendChild(li);
+    });
+    countEl.textContent = String(list.length);
+  }
+
+  function showQueue(list) {
+    queueEl.textContent = "";
+    (list || []).forEach(function (name) {
+      var li = document.createElement("li");
+      li.textContent = name;
+      queueEl.appendChild(li);
+    });
+  }
+
+  var socket = io("/chat", { transports: ["websocket"], reconnectionDelayMax: 10000 });
+
+  function join() {
+    var payload = { room: roomId };
+    if (lastId) { payload.since = lastId; }  // catch up on what we missed, in order
+    socket.emit("room:join", payload, function (ack) {
+      if (!ack || !ack.ok) {
+        setStatus(ack && ack.error ? ack.error : "Couldn't join the room.", "error");
+        return;
+      }
+      ack.messages.forEach(render);
+      applyState(ack.room);
+      showMembers(ack.members);
+      showQueue(ack.queue);
+      log.scrollTop = log.scrollHeight;
+    });
+  }
+
+  socket.on("connect", join);
+  socket.on("disconnect", function () { setStatus("Connection lost. Reconnecting…", "error"); });
+  socket.io.on("reconnect_attempt", function () { setStatus("Reconnecting…", "error"); });
+  socket.on("connect_error", function (err) {
+    setStatus(err && err.message ? err.message : "Can't connect. Retrying…", "error");
+  });
+  socket.on("message:new", function (msg) { if (msg.room === roomId) { render(msg); } });
+  socket.on("message:deleted", function (data) {
+    var li = document.getElementById("m" + data.id);
+    if (li) { li.querySelector(".body").textContent = "(deleted by the facilitator)"; li.classList.add("deleted"); }
+  });
+  socket.on("room:state", function (room) { if (room.id === roomId) { applyState(room); } });
+  socket.on("room:presence", function (data) { if (data.room === roomId) { showMembers(data.members); } });
+  socket.on("hand:queue", function (data) { if (data.room === roomId) { showQueue(data.queue); } });
+  var typingTimer = null;
+  socket.on("typing", function (data) {
+    if (data.room !== roomId) { return; }
+    typingEl.textContent = data.name + " is typing…";
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(function () { typingEl.textContent = ""; }, 3000);
+  });
+  socket.on("member:muted", function (data) {
+    if (data.room !== roomId) { return; }
+    errorEl.textContent = "A facilitator muted you for " + data.minutes + " minute" + (data.minutes === 1 ? "" : "s") +
+      (data.reason ? ". Reason: " + data.reason : ".");
+  });
+  socket.on("member:removed", function (data) {
+    if (data.room !== roomId) { return; }
+    setStatus("A facilitator removed you from this session." + (data.reason ? " Reason: " + data.reason : ""), "error");
+    input.disabled = true;
+  });
+  socket.on("alert:flag", function (data) {
+    if (data.room !== roomId) { return; }
+    var li = document.getElementById("m" + data.message_id);
+    if (li) { li.classList.add("flagged"); }
+    setStatus("Someone may need support: " + (data.author || "a member") + " (" + data.reasons.join("; ") + ").", "alert");
+  });
+  socket.on("session:ended", function () { window.location.replace("/login?ended=1"); });
+
+  // Composer.
+  function updateCounter() {
+    counter.textContent = input.value.length + " / " + lineMax;
+    counter.className = input.value.length > lineMax * 0.9 ? "warn" : "muted";
+  }
+  input.addEventListener("input", function () {
+    updateCounter();
+    if (!typingTimer || Date.now() - (input._typed || 0) > 2500) {
+      input._typed = Date.now();
+      socket.emit("typing", { room: roomId });
+    }
+  });
+  input.addEventListener("keydown", function (e) {
+    if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); send(); }
+  });
+  document.getElementById("chat-compose").addEventListener("submit", function (e) { e.preventDefault(); send(); });
+
+  var counterId = 0;
+  function send() {
+    var text = input.value;
+    if (!text.trim()) { return; }
+    var clientId = "c" + Date.now().toString(36) + "-" + (++counterId);
+    errorEl.textContent = "";
+    var attempt = function (tries) {
+      socket.timeout(8000).emit("message:send", { room: roomId, body: text, client_id: clientId }, function (err, ack) {
+        if (err) {  // no answer: resend with the same client_id (the server keeps one copy)
+          if (tries < 3) { attempt(tries + 1); } else { errorEl.textContent = "Not sent: the connection is down. Try again."; }
+          return;
+        }
+        if (!ack.ok) { errorEl.textContent = ack.error; return; }
+        if (input.value === text) { input.value = ""; updateCounter(); }
+        if (ack.support) {
+          supportEl.hidden = false;
+          document.getElementById("chat-support-peer").hidden = !ack.support.peer;
+        }
+      });
+    };
+    attempt(0);
+  }
+  handBtn.addEventListener("click", function () {
+    socket.emit("hand:raise", { room: roomId, up: true }, function (ack) {
+      errorEl.textContent = ack && ack.ok ? "" : (ack ? ack.error : "");
+      if (ack && ack.ok) { handBtn.textContent = "Hand raised"; }
+    });
+  });
+
+  // Facilitator controls.
+  var controlError = document.getElementById("control-error");
+  function control(action, extra) {
+    var payload = { room: roomId };
+    Object.keys(extra || {}).forEach(function (k) { payload[k] = extra[k]; });
+    socket.emit(action, payload, function (ack) {
+      if (controlError) { controlError.textContent = ack && ack.ok ? "" : (ack ? ack.error : "No answer."); }
+    });
+  }
+  Array.prototype.forEach.call(document.querySelectorAll("#chat-controls [data-action]"), function (button) {
+    button.addEventListener("click", function () {
+      var action = button.getAttribute("data-action");
+      var member = (document.getElementById("target-member") || {}).value;
+      var reason = (document.getElementById("target-reason") || {}).value;
+      var extra = {};
+      if (action === "room:lock") { extra.locked = !state.locked; }
+      if (action === "room:circle") { extra.on = !state.raise_hand; }
+      if (action === "room:slow") { extra.seconds = parseInt(document.getElementById("slow-seconds").value || "0", 10); }
+      if (action === "member:mute") { extra = { member: member, reason: reason, minutes: parseInt(document.getElementById("mute-minutes").value || "10", 10) }; }
+      if (action === "member:unmute" || action === "floor:give") { extra = { member: member }; }
+      if (action === "member:remove") { extra = { member: member, reason: reason }; }
+      control(action, extra);
+    });
+  });
+  updateCounter();
+})();
