@@ -353,7 +353,9 @@ class _Flood:
             return None
 
 
-_flood = _Flood()
+def _flood() -> _Flood:
+    """One limiter per app (tests build many apps; production has one per worker)."""
+    return current_app.extensions.setdefault("kindred_chat_flood", _Flood())
 
 
 def check_can_speak(actor: Member, room: Room, p: RoomParticipant | None) -> RoomParticipant:
@@ -415,7 +417,7 @@ def post_message(actor: Member | None, room_id: object, body: object, client_id:
             return Sent(dup, True, safety.Screening())
     p = check_can_speak(actor, room, participant(actor, room))
     cfg = current_app.config
-    wait = _flood.hit(actor.id, cfg["CHAT_LINES_PER_WINDOW"], cfg["CHAT_WINDOW_SECONDS"])
+    wait = _flood().hit(actor.id, cfg["CHAT_LINES_PER_WINDOW"], cfg["CHAT_WINDOW_SECONDS"])
     if wait is not None:
         raise RateLimited("You're sending lines very fast. Please wait a moment.", retry_after=int(wait) + 1)
     now = utcnow()
