@@ -446,3 +446,31 @@ def test_export_and_delete_include_chat_lines(app, member, new_member, room, db_
     with sqlite3.connect(db_path) as con:
         assert con.execute("SELECT author_label, author_id FROM chat_message").fetchone() == ("deleted member", None)
     assert grant  # imported helper stays in use for other modules
+
+
+def test_admin_sets_retention_per_room(app, admin, member, room, db_path):
+    r = post_button(admin, "/admin/rooms", "/admin/rooms", {"room_id": room, "retention_days": "7",
+                                                            "vanish_on_end": "y"})
+    assert r.status_code == 302
+    with sqlite3.connect(db_path) as con:
+        assert con.execute("SELECT retention_days, vanish_on_end FROM room WHERE id=?", (room,)).fetchone() == (7, 1)
+        assert con.execute("SELECT count(*) FROM audit_entry WHERE action='room.retention'").fetchone()[0] == 1
+    r = post_button(admin, "/admin/rooms", "/admin/rooms", {"room_id": room, "retention_days": "forever"})
+    assert r.status_code == 400 and "whole number" in page_text(r)
+    assert member.client.get("/admin/rooms").status_code == 403
+
+
+def test_talk_to_a_peer_is_on_every_page_and_in_the_support_panel(app, member, categories):
+    assert 'href="/support/talk"' in member.client.get("/").get_data(as_text=True)
+    from tests.forum_helpers import start_thread
+
+    r = start_thread(member, "wellbeing", "Tonight", "I'm going to kill myself tonight, I have the pills.")
+    html = member.client.get(r.headers["Location"]).get_data(as_text=True)
+    assert 'href="/support/talk?source=support"' in html
+
+
+def test_peers_hear_of_requests_live(app, member, peer):
+    p = sock(app, peer)
+    p.get_received(NS)
+    post_button(member, "/support/talk", "/support/talk")
+    assert [e["name"] for e in p.get_received(NS)] == ["peer:request"]

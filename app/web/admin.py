@@ -227,3 +227,32 @@ def resources():
             return redirect(url_for("admin.resources"))
     status = 400 if request.method == "POST" else 200
     return render_template("admin/resources.html", form=form, rows=safety.all_resources()), status
+
+
+# ---------------------------------------------------------------- rooms
+
+@bp.route("/rooms", methods=["GET", "POST"])
+def rooms():
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import Room
+    from app.services import chat
+
+    status = 200
+    if request.method == "POST":
+        room = db.session.get(Room, request.form.get("room_id", type=int) or 0)
+        if room is None:
+            abort(404)
+        try:
+            chat.set_retention(sessions.current_member(), room, request.form.get("retention_days"),
+                               request.form.get("vanish_on_end") == "y")
+        except DomainError as err:
+            db.session.rollback()
+            flash(err.message, "error")
+            status = 400
+        else:
+            flash(f"Saved: lines in “{room.name}” are kept for {room.retention_days} days.", "success")
+            return redirect(url_for("admin.rooms"))
+    rows = list(db.session.scalars(select(Room).where(Room.kind != "private").order_by(Room.kind, Room.id)))
+    return render_template("admin/rooms.html", rows=rows, state=chat.room_state), status
