@@ -37,7 +37,7 @@ def test_crisis_post_flags_and_shows_support_to_the_writer_only(member, new_memb
     text = page_text(own)
     assert 'class="card support-panel"' in own.get_data(as_text=True)
     assert "Only you can see this." in text and "Example crisis line" in text
-    assert "Talk to a peer supporter" in text
+    assert "/support/talk?source=support" in text
     # The post itself is published (a crisis never silences the writer) ...
     reader = new_member("reader")
     seen = reader.client.get(r.headers["Location"].split("#")[0])
@@ -56,7 +56,7 @@ def test_distress_shows_support_without_the_peer_offer(member, db_path):
     assert got and got[0][1] >= 1
     assert "Only you can see this." in text
     if got[0][1] == 1:
-        assert "Talk to a peer supporter" not in text
+        assert "/support/talk?source=support" not in text  # the peer offer is for levels 2-3
 
 
 def test_threat_to_others_is_held_until_released(member, peer, new_member, db_path):

@@ -220,3 +220,55 @@ def test_context_does_not_lower_a_high_line():
 def test_bad_context_values_are_ignored():
     assert assess("hello", context=[None, 5, b"bytes"]).level == 0  # type: ignore[list-item]
     assert assess("hello", context="I want to die").level == 2
+
+
+def test_context_level_3_then_distress_stays_3():
+    a = assess("I'm so scared", context=["I have the pills in front of me right now"])
+    assert (a.level, a.target) == (3, "self")
+    assert any("recent level 3" in r for r in a.reasons)
+
+
+def test_context_only_the_last_ten_lines_count():
+    # oldest first: the ideation line is 11 lines back, so it has dropped out
+    assert assess("anyway", context=["I want to die"] + ["had lunch"] * 10).level == 0
+    assert assess("anyway", context=["had lunch"] * 9 + ["I want to die"]).level == 2
+
+
+@pytest.mark.parametrize("context", [
+    ("I want to die",),
+    ["i cant do this anymore"],
+    (line for line in ["I tried to end it in the spring and part of me still wants to"]),
+])
+def test_context_accepts_any_sequence_of_lines(context):
+    a = assess("ok whatever", context=context)
+    assert (a.level, a.target) == (2, "self"), a.reasons
+
+
+def test_context_marked_joke_does_not_elevate():
+    assert assess("anyway", context=["I want to die jk"]).level == 0
+
+
+def test_context_timing_after_new_pattern_is_level_3_with_spans_in_current_text():
+    text = "tomorrow after work"
+    a = assess(text, context=["i cant do this anymore"])
+    assert (a.level, a.target) == (3, "self")
+    assert a.spans and all(0 <= s < e <= len(text) for s, e in a.spans)
+    assert "tomorrow" in [text[s:e] for s, e in a.spans]
+
+
+def test_empty_context_changes_nothing():
+    for ctx in (None, [], (), ""):
+        assert assess("thanks everyone", context=ctx).level == 0
+
+
+def test_trigger_prefilter_and_cache_give_the_same_answers_as_a_full_scan():
+    """The sentence prefilter (_trigger) and the per-sentence plan cache are
+    shortcuts: with them off, every sentence is scanned and the cues agree."""
+    from moderation import detector
+    texts = [p.values[2] for p in _cases()]
+    for text in texts:
+        doc = detector._Doc(text, lambda p: p)
+        fast, full = [], []
+        detector._find(doc, detector._ANCHOR1, detector._PHASE1, fast, trigger_re=detector._TRIGGER1)
+        detector._find(doc, detector._ANCHOR1, detector._PHASE1, full)
+        assert [(c.entry.id, c.start, c.end) for c in fast] == [(c.entry.id, c.start, c.end) for c in full], text

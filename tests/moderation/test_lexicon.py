@@ -67,3 +67,19 @@ def test_normalise_maps_back_to_the_original():
     i = n.text.index("want")
     s, e = n.to_original(i, i + 4)
     assert raw[s:e] == "waaaant"
+
+
+def test_fast_compile_matches_plain_re():
+    """loader.fast_compile regroups alternations; it must find exactly what re.compile finds."""
+    from pathlib import Path
+
+    from moderation.loader import fast_compile
+    texts = [e.example for e in LEXICON.entries]
+    cases = Path(__file__).resolve().parent / "cases.tsv"
+    texts += [line.split("\t", 2)[2] for line in cases.read_text(encoding="utf-8").splitlines()[1:] if line.strip()]
+    texts = [normalise(t).text for t in texts]
+    patterns = [e.source for e in LEXICON.entries] + [rx.pattern for rx in LEXICON.modifiers.values()]
+    for src in patterns:
+        plain, fast = re.compile(relax_doubles(src)), fast_compile(relax_doubles(src))
+        for t in texts:
+            assert [m.span() for m in plain.finditer(t)] == [m.span() for m in fast.finditer(t)], src[:80]
