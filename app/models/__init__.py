@@ -9,7 +9,7 @@ from app.models.forum import (
     Bookmark, Category, GroupMembership, Notification, Post, PostRevision, Reaction, Thread,
     ThreadAlias, ThreadFollow, ThreadRead,
 )
-from app.models.safety import Flag, SupportResource
+from app.models.safety import DutyPeriod, DutyStatus, Flag, FlagNote, SafetyPlan, SupportResource
 from app.models.settings import SiteSetting
 
 __all__ = [
@@ -24,7 +24,11 @@ __all__ = [
     "RoomParticipant",
     "RoomPresence",
     "RoomReminder",
+    "DutyPeriod",
+    "DutyStatus",
     "Flag",
+    "FlagNote",
+    "SafetyPlan",
     "GroupMembership",
     "Notification",
     "Post",

@@ -35,11 +35,69 @@ class Flag(db.Model):
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"), nullable=True)
     report_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
     report_note: Mapped[str | None] = mapped_column(Text, nullable=True)
-    state: Mapped[str] = mapped_column(String(16), default="open")  # open | closed
+    state: Mapped[str] = mapped_column(String(16), default="open")  # open | claimed | closed
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"), nullable=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # Escalation: a stored deadline, checked by a background task (survives restarts).
+    escalate_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True, index=True)
+    escalated_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    outcome: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    excerpt: Mapped[str | None] = mapped_column(String(300), nullable=True)  # for peers only; never logged
 
     post: Mapped[Post | None] = relationship()
+
+
+class FlagNote(db.Model):
+    """Notes on a flag, private to peer supporters, facilitators and admins."""
+
+    __tablename__ = "flag_note"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    flag_id: Mapped[int] = mapped_column(ForeignKey("flag.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"), nullable=True)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class DutyStatus(db.Model):
+    """Who is on duty. On duty while they say so and have a duty page open (or closed it less
+    than the grace period ago)."""
+
+    __tablename__ = "duty_status"
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"), primary_key=True)
+    on_since: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    sockets: Mapped[int] = mapped_column(Integer, default=0)
+    last_socket_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class DutyPeriod(db.Model):
+    """A stretch someone was on duty, for the "hours with no one on duty" figure."""
+
+    __tablename__ = "duty_period"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"), nullable=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class SafetyPlan(db.Model):
+    """A member's own safety plan (Stanley-Brown structure). Only they can read it."""
+
+    __tablename__ = "safety_plan"
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"), primary_key=True)
+    warning_signs: Mapped[str] = mapped_column(Text, default="")
+    coping: Mapped[str] = mapped_column(Text, default="")
+    people_places: Mapped[str] = mapped_column(Text, default="")
+    people_to_ask: Mapped[str] = mapped_column(Text, default="")
+    professionals: Mapped[str] = mapped_column(Text, default="")
+    safe_environment: Mapped[str] = mapped_column(Text, default="")
+    reasons_to_live: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class SupportResource(db.Model):
