@@ -14,9 +14,10 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from app.extensions import db
 from app.models import (
@@ -33,7 +34,7 @@ BODY_MAX = 20_000
 WARNING_MAX = 100
 THREADS_PER_PAGE = 30
 POSTS_PER_PAGE = 30
-UNREAD_WINDOW = timedelta(days=30)
+UNREAD_WINDOW = timedelta(days=14)
 REACTIONS = {"hug": "Hug", "me_too": "Me too", "thank_you": "Thank you", "strength": "Sending strength"}
 ANONYMOUS = "Anonymous"
 DELETED_MEMBER = "deleted member"
@@ -85,7 +86,7 @@ def get_category_for(actor: Member | None, slug: str) -> Category:
 def get_thread_for(actor: Member | None, thread_id: int) -> Thread:
     """The thread, if actor may read it; NotFound otherwise (never "forbidden": that would tell
     an outsider a group thread exists)."""
-    thread = db.session.get(Thread, thread_id)
+    thread = db.session.get(Thread, thread_id, options=[joinedload(Thread.category)])
     if thread is None or not can_read_category(actor, thread.category):
         raise NotFound("There's no such thread, or it isn't visible to you.")
     if (thread.deleted_at or thread.hidden_at) and not is_staff(actor):
@@ -150,13 +151,8 @@ def index_rows(actor: Member | None) -> list[CategoryRow]:
     """The home page: every live category with counts the actor is allowed to see."""
     categories = list_categories(actor)
     readable = {c.id for c in categories if can_read_category(actor, c)}
-    stats = {
-        cid: (n, p, last) for cid, n, p, last in db.session.execute(
-            select(Thread.category_id, func.count(Thread.id), func.coalesce(func.sum(Thread.post_count), 0),
-                   func.max(Thread.last_post_at))
-            .where(Thread.deleted_at.is_(None), Thread.hidden_at.is_(None), Thread.category_id.in_(readable))
-            .group_by(Thread.category_id))
-    } if readable else {}
+    all_stats = _category_stats()
+    stats = {cid: all_stats[cid] for cid in readable if cid in all_stats}
     unread = unread_counts(actor, readable) if actor else {}
     memberships = {}
     if actor:
@@ -170,9 +166,36 @@ def index_rows(actor: Member | None) -> list[CategoryRow]:
     return rows
 
 
+_STATS_SECONDS = 10.0
+_stats_cache: dict[str, tuple[float, dict]] = {}
+
+
+def _category_stats() -> dict[int, tuple[int, int, datetime | None]]:
+    """Threads, posts and last activity per category, counted over every visible thread. Kept
+    for a few seconds per worker: counting a hundred thousand threads on every home page load
+    costs more than slightly stale numbers."""
+    import time
+
+    key = str(db.engine.url)
+    now = time.monotonic()
+    hit = _stats_cache.get(key)
+    if hit is not None and now - hit[0] < _STATS_SECONDS and not current_app.testing:
+        return hit[1]
+    stats = {
+        cid: (n, p, last if not isinstance(last, str) else datetime.fromisoformat(last))
+        for cid, n, p, last in db.session.execute(
+            select(Thread.category_id, func.count(Thread.id), func.coalesce(func.sum(Thread.post_count), 0),
+                   func.max(Thread.last_post_at))
+            .where(Thread.deleted_at.is_(None), Thread.hidden_at.is_(None))
+            .group_by(Thread.category_id))
+    }
+    _stats_cache[key] = (now, stats)
+    return stats
+
+
 def unread_counts(actor: Member, category_ids: set[int]) -> dict[int, int]:
     """Threads with posts the member hasn't read, per category, among threads active in the
-    last 30 days (and since they joined). One grouped query."""
+    last 14 days (and since they joined). One grouped query."""
     if not category_ids:
         return {}
     since = max(utcnow() - UNREAD_WINDOW, actor.created_at)
@@ -193,6 +216,11 @@ class ThreadRow:
     author: str
     unread: bool
     new_posts: int | None
+
+    @property
+    def url(self) -> str:
+        # Built here rather than with url_for in the template loop: it is the hot path.
+        return f"/t/{self.thread.id}/{slugify(self.thread.title)}"
 
 
 @dataclass
@@ -237,7 +265,8 @@ def category_page(actor: Member | None, category: Category, cursor: str | None =
     threads = threads[:THREADS_PER_PAGE]
     everything = pinned + threads
     author_ids = {t.author_id for t in everything if t.author_id}
-    members = {m.id: m for m in db.session.scalars(select(Member).where(Member.id.in_(author_ids)))} if author_ids else {}
+    members = {m.id: m for m in db.session.scalars(
+        select(Member).where(Member.id.in_(author_ids)).options(lazyload(Member.roles)))} if author_ids else {}
     reads: dict[int, int] = {}
     if actor and everything:
         reads = dict(db.session.execute(select(ThreadRead.thread_id, ThreadRead.last_read_post_id).where(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
 from app.extensions import db
@@ -15,9 +16,20 @@ DEFAULTS = {
 }
 
 
+# Settings are read on every page and change rarely: each worker keeps them for a short while.
+_CACHE_SECONDS = 30.0
+_cache: dict[str, tuple[float, str]] = {}
+
+
 def get(key: str) -> str:
+    now = time.monotonic()
+    hit = _cache.get(key)
+    if hit is not None and now - hit[0] < _CACHE_SECONDS:
+        return hit[1]
     row = db.session.get(SiteSetting, key)
-    return row.value if row else DEFAULTS[key]
+    value = row.value if row else DEFAULTS[key]
+    _cache[key] = (now, value)
+    return value
 
 
 def validate_quick_exit_url(value: object) -> str:
@@ -42,4 +54,5 @@ def set_quick_exit_url(actor: Member | None, value: object) -> str:
         row.value = url
     audit.record(actor, "settings.quick_exit_url", None, url=url)
     db.session.commit()
+    _cache.pop("quick_exit_url", None)
     return url

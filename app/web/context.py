@@ -33,5 +33,7 @@ def register(app: Flask) -> None:
             "unread_notifications": forums.unread_notification_count(member),
             "discreet": bool(member and member.discreet_mode),
             "quick_exit_url": settings.get("quick_exit_url"),
-            "signout_form": EmptyForm(formdata=None),
+            # Only signed-in pages carry the sign-out form (and so a CSRF token): a reader who is
+            # not signed in gets no session cookie at all.
+            "signout_form": EmptyForm(formdata=None) if member else None,
         }
