@@ -57,6 +57,20 @@ def create_admin(name: str, passphrase_stdin: bool) -> None:
         click.echo(f"  {code}")
 
 
+@kindred.command("grant")
+@click.argument("name")
+@click.argument("role", type=click.Choice(["member", "peer_supporter", "facilitator", "admin"]))
+@with_appcontext
+def grant(name: str, role: str) -> None:
+    """Grant ROLE to the member NAME (audited like the admin page)."""
+    from app.services import duty
+
+    try:
+        click.echo(duty.grant_from_shell(name, role))
+    except DomainError as err:
+        raise click.ClickException(err.message) from None
+
+
 @kindred.command("seed-categories")
 @with_appcontext
 def seed_categories() -> None:

@@ -7,8 +7,8 @@ from app.extensions import socketio
 def register() -> None:
     """Attach every handler to the Socket.IO server of the app being built (each init_app makes
     a new server, so this runs once per app, not once per process)."""
-    from app.realtime import account, chat, forum
+    from app.realtime import account, chat, duty, forum
 
-    for module in (account, forum, chat):
+    for module in (account, forum, chat, duty):
         for event, handler, namespace in module.HANDLERS:
             socketio.on_event(event, handler, namespace=namespace)

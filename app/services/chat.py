@@ -439,6 +439,7 @@ def post_message(actor: Member | None, room_id: object, body: object, client_id:
     _publish_line(room.id, message_payload(msg))
     if screening.flag is not None and screening.level >= 2:
         _alert_staff(room, msg, screening)
+        safety.announce(screening)
     return Sent(msg, False, screening)
 
 
@@ -724,6 +725,10 @@ def request_peer(actor: Member | None, source: object = "page") -> PeerRequest:
     db.session.add(req)
     db.session.commit()
     socketio.emit("peer:request", {"id": req.id}, to="peers", namespace=NS)
+    from app.services import duty
+
+    socketio.emit("peer:request", {"id": req.id, "where": "/support/requests"}, to=duty.PEERS_ROOM,
+                  namespace=duty.NS)
     return req
 
 

@@ -496,6 +496,7 @@ def create_thread(actor: Member | None, category: Category, title: object, body:
     screening = safety.screen_post(actor, post, clean_body)
     _after_post(actor, thread, post, screening, is_new_thread=True)
     db.session.commit()
+    safety.announce(screening)
     return Written(thread, post, screening)
 
 
@@ -518,6 +519,7 @@ def post_reply(actor: Member | None, thread: Thread, body: object, anonymous: bo
     screening = safety.screen_post(actor, post, clean_body)
     _after_post(actor, thread, post, screening, is_new_thread=False)
     db.session.commit()
+    safety.announce(screening)
     return Written(thread, post, screening)
 
 
@@ -615,6 +617,7 @@ def edit_post(actor: Member | None, post: Post, body: object, content_warning: o
         # It was visible and now threatens someone: take it out of the counts until reviewed.
         post.thread.post_count = max(0, post.thread.post_count - 1)
     db.session.commit()
+    safety.announce(screening)
     return screening
 
 

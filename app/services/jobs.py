@@ -1,4 +1,5 @@
-"""Background work for a single-process server: the chat retention purge, hourly.
+"""Background work for a single-process server: escalation of unclaimed flags and the duty
+grace period (every few seconds), and the chat retention purge (hourly).
 
 (Several workers need this to run exactly once: the production issue moves it behind a lock.)"""
 
@@ -31,5 +32,25 @@ def _loop(app: Flask) -> None:
         socketio.sleep(PURGE_EVERY_SECONDS)
 
 
+ESCALATION_EVERY_SECONDS = 10
+
+
+def _escalation_loop(app: Flask) -> None:
+    from app.extensions import db
+    from app.services import duty
+
+    while True:
+        with app.app_context():
+            try:
+                duty.escalate_due()
+                duty.expire_absent()
+            except Exception as err:
+                log.error("escalation check failed: %s", type(err).__name__)
+            finally:
+                db.session.remove()
+        socketio.sleep(ESCALATION_EVERY_SECONDS)
+
+
 def start(app: Flask) -> None:
     socketio.start_background_task(_loop, app)
+    socketio.start_background_task(_escalation_loop, app)

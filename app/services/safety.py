@@ -78,7 +78,8 @@ def screen_post(writer: Member, post: Post, text: str) -> Screening:
     if a.level <= 0:
         return Screening()
     flag = Flag(kind="crisis", level=a.level, target=a.target, reasons=list(a.reasons),
-                post=post, subject_id=writer.id)
+                post=post, subject_id=writer.id, excerpt=_excerpt(text), created_at=utcnow())
+    flag.escalate_at = escalation_deadline(flag)
     db.session.add(flag)
     result = Screening(level=a.level, target=a.target, reasons=tuple(a.reasons), flag=flag)
     if result.hold:
@@ -100,9 +101,35 @@ def screen_line(writer: Member, message, room, text: str) -> Screening:
     if a.level <= 0:
         return Screening()
     flag = Flag(kind="crisis", level=a.level, target=a.target, reasons=list(a.reasons),
-                chat_message_id=message.id, room_id=room.id, subject_id=writer.id)
+                chat_message_id=message.id, room_id=room.id, subject_id=writer.id, excerpt=_excerpt(text),
+                created_at=utcnow())
+    flag.escalate_at = escalation_deadline(flag)
     db.session.add(flag)
     return Screening(level=a.level, target=a.target, reasons=tuple(a.reasons), flag=flag)
+
+
+def _excerpt(text: str) -> str:
+    """A short excerpt for peers (never logged)."""
+    text = " ".join((text or "").split())
+    return text[:237] + "…" if len(text) > 240 else text
+
+
+def escalation_deadline(flag: Flag):
+    """Unclaimed level 3 flags escalate after ESCALATE_L3_SECONDS, level 2 after ESCALATE_L2_SECONDS."""
+    from flask import current_app
+
+    if flag.level < 2 or flag.kind not in ("crisis", "concern"):
+        return None
+    seconds = current_app.config["ESCALATE_L3_SECONDS" if flag.level >= 3 else "ESCALATE_L2_SECONDS"]
+    return flag.created_at + timedelta(seconds=seconds)
+
+
+def announce(screening: Screening) -> None:
+    """After the commit: alert the peers on duty about a level 2-3 flag."""
+    if screening.flag is not None and screening.level >= 2:
+        from app.services import duty
+
+        duty.announce(screening.flag)
 
 
 def report_post(reporter: Member, post: Post, reason: object, note: object) -> Flag:

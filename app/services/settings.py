@@ -21,14 +21,18 @@ _CACHE_SECONDS = 30.0
 _cache: dict[str, tuple[float, str]] = {}
 
 
+def _cache_key(key: str) -> str:
+    return f"{db.engine.url}|{key}"  # one cache per database (tests run many)
+
+
 def get(key: str) -> str:
     now = time.monotonic()
-    hit = _cache.get(key)
+    hit = _cache.get(_cache_key(key))
     if hit is not None and now - hit[0] < _CACHE_SECONDS:
         return hit[1]
     row = db.session.get(SiteSetting, key)
     value = row.value if row else DEFAULTS[key]
-    _cache[key] = (now, value)
+    _cache[_cache_key(key)] = (now, value)
     return value
 
 
@@ -54,5 +58,5 @@ def set_quick_exit_url(actor: Member | None, value: object) -> str:
         row.value = url
     audit.record(actor, "settings.quick_exit_url", None, url=url)
     db.session.commit()
-    _cache.pop("quick_exit_url", None)
+    _cache.pop(_cache_key("quick_exit_url"), None)
     return url

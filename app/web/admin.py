@@ -31,7 +31,9 @@ def _bounded_arg(name: str, max_len: int = 64) -> str:
 
 @bp.get("")
 def index():
-    return render_template("admin/index.html", audit_count=audit.count())
+    from app.services import duty
+
+    return render_template("admin/index.html", audit_count=audit.count(), on_duty=duty.on_duty())
 
 
 @bp.get("/members")
@@ -256,3 +258,16 @@ def rooms():
             return redirect(url_for("admin.rooms"))
     rows = list(db.session.scalars(select(Room).where(Room.kind != "private").order_by(Room.kind, Room.id)))
     return render_template("admin/rooms.html", rows=rows, state=chat.room_state), status
+
+
+# ---------------------------------------------------------------- safety figures
+
+@bp.get("/safety")
+def safety_dashboard():
+    from app.services import duty
+
+    days = request.args.get("days", 14, type=int)
+    if not 1 <= days <= 365:
+        abort(400, description="Choose between 1 and 365 days.")
+    return render_template("admin/safety.html", d=duty.dashboard(sessions.current_member(), days), days=days,
+                           outcomes=duty.OUTCOMES)

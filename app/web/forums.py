@@ -38,10 +38,12 @@ def _remember_support(written: forums.Written | None, screening: safety.Screenin
 
 
 def _support_panel():
+    from app.web.safety import support_context
+
     data = session.pop(_SUPPORT_KEY, None)
     if not isinstance(data, dict):
         return None
-    return {**data, "resources": safety.support_resources()}
+    return {**data, **support_context(int(data.get("level", 0)))}
 
 
 def _compose(form: ComposeForm | None = None) -> ComposeForm:

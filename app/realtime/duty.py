@@ -1,0 +1,87 @@
+"""/duty namespace: peer supporters, facilitators and admins on duty hear about crises live.
+
+A staff member's duty page keeps a socket here. `duty:on` puts them on duty (and in the alert
+rooms); `duty:off` takes them off. Closing every tab starts the grace period."""
+
+from __future__ import annotations
+
+from flask import request
+from flask_socketio import ConnectionRefusedError, join_room, leave_room
+
+from app.extensions import db
+from app.models import Role
+from app.realtime.auth import SESSION_ENDED, authenticated, socket_member
+from app.services import duty, events, forums, permissions
+
+NS = duty.NS
+
+
+def _rooms_for(member) -> list[str]:
+    """Peer supporters hear every level 2-3 flag; facilitators and admins hear level 3 and
+    escalations (someone with both roles hears both; the page shows each flag once)."""
+    rooms = []
+    if member.has_role(Role.PEER):
+        rooms.append(duty.PEERS_ROOM)
+    if permissions.is_facilitator(member) or permissions.is_admin(member):
+        rooms.append(duty.SENIOR_ROOM)
+    return rooms
+
+
+def on_connect(auth=None):
+    found = socket_member()
+    if found is None or not forums.is_staff(found[0]):
+        db.session.remove()
+        raise ConnectionRefusedError(SESSION_ENDED if found is None else
+                                     "Only peer supporters, facilitators and admins can go on duty.")
+    member, auth_session = found
+    join_room(events.session_room(auth_session.id), namespace=NS)
+    duty.socket_opened(member)
+    if duty.is_on_duty(member):
+        for room in _rooms_for(member):
+            join_room(room, namespace=NS)
+    db.session.remove()
+    return True
+
+
+def on_disconnect(*_args):
+    try:
+        found = socket_member()
+        if found is not None:
+            duty.socket_closed(found[0].id)
+    finally:
+        db.session.remove()
+
+
+@authenticated
+def on_duty_on(member, _auth, *_payload):
+    duty.go_on_duty(member)
+    for room in _rooms_for(member):
+        join_room(room, namespace=NS)
+    return {"ok": True, "on_duty": [m.pseudonym for m in duty.on_duty()]}
+
+
+@authenticated
+def on_duty_off(member, _auth, *_payload):
+    duty.go_off_duty(member)
+    for room in (duty.PEERS_ROOM, duty.SENIOR_ROOM):
+        leave_room(room, namespace=NS)
+    return {"ok": True}
+
+
+@authenticated
+def on_claim(member, _auth, payload=None):
+    flag_id = payload.get("id") if isinstance(payload, dict) else None
+    if not isinstance(flag_id, int) or isinstance(flag_id, bool):
+        return {"ok": False, "error": "Which item? Send {\"id\": <number>}."}
+    flag = duty.claim(member, flag_id)
+    return {"ok": True, "id": flag.id, "where": duty.where_of(flag), "queue": f"/queue/{flag.id}"}
+
+
+HANDLERS = [
+    ("connect", on_connect, NS),
+    ("disconnect", on_disconnect, NS),
+    ("duty:on", on_duty_on, NS),
+    ("duty:off", on_duty_off, NS),
+    ("flag:claim", on_claim, NS),
+    ("*", lambda event, *a: {"ok": False, "error": "Kindred doesn't know that request."}, NS),
+]

@@ -1,0 +1,83 @@
+// The duty page: stay on duty while a tab is open; alerts arrive as a banner and a flashing tab
+// title (no sound). Claim from the banner.
+(function () {
+  "use strict";
+  var root = document.getElementById("duty");
+  if (!root || typeof io === "undefined") { return; }
+  var alerts = document.getElementById("alerts");
+  var stateEl = document.getElementById("duty-state");
+  var original = document.title;
+  var flashTimer = null;
+  var socket = io("/duty", { transports: ["websocket"] });
+
+  function flashTitle(text) {
+    clearInterval(flashTimer);
+    var on = false;
+    flashTimer = setInterval(function () {
+      document.title = on ? original : text;
+      on = !on;
+    }, 1000);
+  }
+  window.addEventListener("focus", function () { clearInterval(flashTimer); document.title = original; });
+
+  socket.on("connect", function () {
+    if (root.getAttribute("data-on") === "1") {
+      socket.emit("duty:on", {}, function (ack) {
+        if (ack && ack.ok) { stateEl.textContent = "You're on duty. Alerts will appear below."; }
+      });
+    }
+  });
+  socket.on("disconnect", function () { stateEl.textContent = "Connection lost: reconnecting…"; });
+
+  function banner(data) {
+    var existing = document.getElementById("alert-" + data.id);
+    if (existing) { existing.remove(); }
+    var box = document.createElement("div");
+    box.id = "alert-" + data.id;
+    box.className = "alert-banner level-" + data.level;
+    box.setAttribute("role", "alert");
+    var title = document.createElement("strong");
+    title.textContent = (data.escalated ? "Escalated: " : "") + "Level " + data.level +
+      (data.target ? " (" + data.target + ")" : "") + (data.kind === "concern" ? " · a member is worried" : "");
+    box.appendChild(title);
+    var why = document.createElement("p");
+    why.textContent = (data.reasons || []).join("; ");
+    box.appendChild(why);
+    if (data.excerpt) {
+      var q = document.createElement("blockquote");
+      q.textContent = data.excerpt;
+      box.appendChild(q);
+    }
+    var claim = document.createElement("button");
+    claim.type = "button";
+    claim.className = "button primary";
+    claim.textContent = "Claim";
+    claim.addEventListener("click", function () {
+      socket.emit("flag:claim", { id: data.id }, function (ack) {
+        if (ack && ack.ok) { window.location.assign(ack.queue); } else { why.textContent = ack ? ack.error : "No answer."; }
+      });
+    });
+    box.appendChild(claim);
+    var open = document.createElement("a");
+    open.href = data.queue;
+    open.textContent = "Open in the queue";
+    box.appendChild(open);
+    alerts.insertBefore(box, alerts.firstChild);
+    flashTitle("(!) Someone needs support");
+  }
+  socket.on("flag:new", banner);
+  socket.on("peer:request", function () {
+    banner({ id: "req-" + Date.now(), level: 2, kind: "request", reasons: ["A member is asking to talk to a peer supporter now"], queue: "/support/requests", escalated: false });
+  });
+  socket.on("flag:claimed", function (data) {
+    var box = document.getElementById("alert-" + data.id);
+    if (box) {
+      var note = document.createElement("p");
+      note.className = "muted";
+      note.textContent = "Claimed by " + data.by + ".";
+      box.appendChild(note);
+      var btn = box.querySelector("button");
+      if (btn) { btn.disabled = true; }
+    }
+  });
+})();
