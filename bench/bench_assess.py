@@ -13,7 +13,10 @@ Corpus, built in place from the shared evaluation texts (never copied):
 
 Baselines, timed in the same run over the same texts: one ``re`` alternation
 of the keyword list (lexicon/baseline_keywords.txt), and one of every anchor
-word of the lexicon. Prints a table, then one JSON line.
+word of the lexicon. Prints a table, then one JSON line. p50, p99 and msgs/s
+come from the pass with the best p50; "p99 steady" is the 99th percentile of
+each text's fastest pass (on a shared machine a single pass can be stalled by
+other jobs).
 """
 
 from __future__ import annotations
@@ -102,13 +105,17 @@ def long_posts(rng: random.Random, n: int, dense: bool) -> list[str]:
 
 def _time(fn, texts: list[str], repeat: int) -> dict:
     best = None
+    per_text = [float("inf")] * len(texts)
     for _ in range(repeat):
         times = []
         t_all = time.perf_counter_ns()
-        for text in texts:
+        for i, text in enumerate(texts):
             t0 = time.perf_counter_ns()
             fn(text)
-            times.append(time.perf_counter_ns() - t0)
+            dt = time.perf_counter_ns() - t0
+            times.append(dt)
+            if dt < per_text[i]:
+                per_text[i] = dt
         total = (time.perf_counter_ns() - t_all) / 1e9
         times.sort()
         run = {
@@ -118,6 +125,10 @@ def _time(fn, texts: list[str], repeat: int) -> dict:
         }
         if best is None or run["p50_us"] < best["p50_us"]:
             best = run
+    # On a shared machine one pass can be stalled by other jobs at any moment;
+    # each text's fastest pass is a steadier view of the detector's own cost.
+    per_text.sort()
+    best["p99_us_steady"] = per_text[min(len(per_text) - 1, int(len(per_text) * 0.99))] / 1000
     return {k: round(v, 1) for k, v in best.items()}
 
 
@@ -147,15 +158,19 @@ def main(argv=None) -> int:
     print(f"corpus: {len(chats)} chat lines (mean {statistics.mean(map(len, chats)):.0f} chars), "
           f"{len(posts)} padded posts and {len(dense)} dense posts of 2,000 chars")
     print("")
-    print(f"{'texts':<24}{'method':<22}{'p50 us':>10}{'p99 us':>10}{'msgs/s':>12}")
+    print(f"{'texts':<24}{'method':<22}{'p50 us':>10}{'p99 us':>10}{'p99 steady':>12}{'msgs/s':>12}")
     for name, methods in rows.items():
         for method, r in methods.items():
-            print(f"{name:<24}{method:<22}{r['p50_us']:>10.1f}{r['p99_us']:>10.1f}{r['per_s']:>12,.0f}")
+            print(f"{name:<24}{method:<22}{r['p50_us']:>10.1f}{r['p99_us']:>10.1f}{r['p99_us_steady']:>12.1f}"
+                  f"{r['per_s']:>12,.0f}")
+    print("(p99 steady: the 99th percentile of each text's fastest pass, less exposed to other jobs)")
     chat, post, worst = rows["chat lines"], rows["2,000-char posts"], rows["2,000-char dense posts"]
     result = {
         "chat_p50_us": chat["assess"]["p50_us"], "chat_p99_us": chat["assess"]["p99_us"],
         "chat_lines_per_s": chat["assess"]["per_s"],
         "post_p50_us": post["assess"]["p50_us"], "post_p99_us": post["assess"]["p99_us"],
+        "post_p99_us_steady": post["assess"]["p99_us_steady"],
+        "dense_post_p99_us_steady": worst["assess"]["p99_us_steady"],
         "dense_post_p50_us": worst["assess"]["p50_us"], "dense_post_p99_us": worst["assess"]["p99_us"],
         "baseline_chat_lines_per_s": chat["re keywords"]["per_s"],
         "baseline_post_p99_us": post["re keywords"]["p99_us"],

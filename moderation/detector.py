@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .loader import OTHER_KINDS, RAISER_KINDS, Entry, Lexicon, load, trie_regex
 from .normalise import normalise
@@ -70,16 +71,71 @@ def _phase(pred) -> tuple[dict, re.Pattern | None]:
     return table, re.compile(r"(?<![a-z])" + trie_regex(stems))
 
 
+# Everyday words, used only to pick each entry's trigger group (below): the
+# anchor group least likely to turn up in ordinary text.
+_COMMON_WORDS = frozenset("""
+a about after again all also always am an and any anyone anything are around as at away back be
+because been before being best better both but by came can can't cant come could couldn day days
+did didn't do does doesn't doing don't done dont down each end even ever every everyone everything
+feel feeling few first for found friend friends from get gets getting give go going gone good got
+had has have having he her here him his home how i i'll i'm i've if im in into is it it's its just
+keep kind know last least left let life like little live long look looking lot love made make many
+may me might more morning most much must my myself need never new next night no not nothing now of
+off oh ok okay on once one only or other our out over people place please pretty put really right
+said same say see she should since so some someone something still such sure take talk tell than
+thank thanks that the their them then there these they thing things think this those though time
+to today told too tried try trying up us use used very want wanted was way we week well went were
+what when where which while who why will wish with without work would year years yes yet you your
+""".split())
+
+
+def _commonness(group: tuple[str, ...]) -> tuple[int, int]:
+    hits = 0
+    for w in _COMMON_WORDS:
+        for a in group:
+            if (w == a[:-1]) if a.endswith("$") else w.startswith(a):
+                hits += 1
+                break
+    return hits, -min(len(a.rstrip("$")) for a in group)
+
+
+def _trigger(pred) -> re.Pattern | None:
+    """One trie of each entry's rarest anchor group ("trigger" stems).
+
+    An entry can only match in a sentence that holds an anchor of every one of
+    its groups, so a sentence without any trigger stem cannot produce a cue and
+    is never looked at again. The stems are used as bare prefixes ("die$" as
+    "die"), so the trigger scan finds a superset of the sentences that matter.
+    """
+    entries = [e for e in LEXICON.entries if pred(e)]
+    plain = {a for e in entries for a in e.anchors if not a.endswith("$")}
+    stems: set[str] = set()
+    for e in entries:
+        for a in min(e.anchor_groups, key=_commonness):
+            # "sh$" stays a whole word unless a plain anchor "sh" exists: the
+            # anchor scan then reports "sh" inside "she" too (and with it the
+            # entries of "sh$"), so the trigger must fire there as well.
+            stems.add(a[:-1] if a.endswith("$") and a[:-1] in plain else a)
+    return re.compile(r"(?<![a-z])" + trie_regex(stems)) if stems else None
+
+
 def _is_phase1(e: Entry) -> bool:
     return e.kind not in RAISER_KINDS or e.level > 0 or "strong" in e.flags
 
 
 _PHASE1, _ANCHOR1 = _phase(_is_phase1)
 _PHASE2, _ANCHOR2 = _phase(lambda e: not _is_phase1(e))
+_TRIGGER1 = _trigger(_is_phase1)
+_TRIGGER2 = _trigger(lambda e: not _is_phase1(e))
 
 # Sentence ends: punctuation (also without a following space: "hard.It was")
 # and line breaks. One character class, so the scan is cheap.
+_SENT_CHARS = ".!?;\n\r"
 _SENT_RE = re.compile(r"[.!?;\n\r]+")
+# Phase 1 reads the text once: sentence ends and anchor words in one pass (no
+# anchor contains a sentence-end character, so the two never overlap and each
+# finds exactly what it would find alone).
+_SCAN1 = re.compile(r"[.!?;\n\r]+|" + _ANCHOR1.pattern) if _ANCHOR1 is not None else None
 
 
 KIND_LABEL = {
@@ -126,7 +182,7 @@ class _Cue:
 class _Doc:
     """A normalised text with lazily computed sentence and quote boundaries."""
 
-    __slots__ = ("text", "norm", "t", "_ends", "_recovery", "_offset")
+    __slots__ = ("text", "norm", "t", "_ends", "_recovery", "_offset", "_memo")
 
     def __init__(self, scan: str, offset):
         self.text = scan
@@ -135,6 +191,29 @@ class _Doc:
         self._ends = None
         self._recovery = None
         self._offset = offset
+        self._memo: dict | None = None
+
+    def per_sentence(self, what: str, idx: int, s0: int, s1: int) -> bool:
+        """A context test on sentence ``idx`` (bounds s0, s1), worked out once per
+        sentence however many cues it holds: "joke" and "laugh" look at this
+        sentence and the next, the others at this sentence only."""
+        memo = self._memo
+        if memo is None:
+            memo = self._memo = {}
+        key = (what, idx)
+        hit = memo.get(key)
+        if hit is None:
+            t = self.t
+            if what == "joke" or what == "laugh":
+                j1 = self.sentence_bounds(idx + 1)[1]
+                hit = _MOD["JOKE" if what == "joke" else "LAUGH"].search(t[s0:max(j1, s1)]) is not None
+            elif what == "topic_q":
+                sentence = t[s0:s1]
+                hit = _MOD["TOPIC_Q"].search(sentence.lstrip()) is not None and "?" in sentence
+            else:
+                hit = _MOD[what.upper()].search(t[s0:s1]) is not None
+            memo[key] = hit
+        return hit
 
     @property
     def ends(self) -> list[int]:
@@ -194,62 +273,175 @@ def _prepare(text: str, head: int = HEAD_CHARS, tail: int = TAIL_CHARS):
 
 
 def _find(doc: _Doc, anchor_re, table: dict, cues: list[_Cue], limit: int = MAX_ANCHOR_HITS,
-          lo_hi: tuple[int, int] | None = None) -> bool:
+          lo_hi: tuple[int, int] | None = None, trigger_re=None) -> bool:
     """Run the entries anchored in each sentence, near their anchors; append cues.
 
     An entry runs in a sentence only if every one of its anchor groups occurs
     there, and only in a window around the anchors (Entry.back / Entry.ahead).
+    With ``trigger_re`` (see _trigger), sentences without a trigger stem are
+    skipped: one cheap scan, then the anchor scan only where it can matter
+    (after three triggered sentences in a row the rest are simply all read).
     Returns True if the number of anchor hits was capped.
     """
     t = doc.t
+    lo, hi = lo_hi if lo_hi is not None else (0, len(t))
     ends = doc.ends
-    # sentence -> {anchor text: [first position, last position]}
-    per_sent: dict[int, dict[str, list[int]]] = {}
+    plan_for = _PLANS[id(table)]
+    n = 0
+    if trigger_re is None:
+        sentences = iter(range(bisect_right(ends, lo), bisect_right(ends, max(lo, hi - 1)) + 1))
+        m = None
+    else:
+        m = trigger_re.search(t, lo, hi)
+    dense, last_si = 0, -2
+    while True:
+        if trigger_re is None:
+            si = next(sentences, None)
+            if si is None:
+                return False
+        else:
+            if m is None:
+                return False
+            si = bisect_right(ends, m.start())
+        r0, r1 = doc.sentence_bounds(si)
+        if r0 < lo:
+            r0 = lo
+        if r1 > hi:
+            r1 = hi
+        # anchor text -> [first position, last position], in order of appearance
+        spots: dict[str, list[int]] = {}
+        capped = False
+        for mm in anchor_re.finditer(t, r0, r1):
+            n += 1
+            if n > limit:
+                capped = True
+                break
+            p0 = mm.start()
+            g = mm.group()
+            pos = spots.get(g)
+            if pos is None:
+                spots[g] = [p0, p0]
+            else:
+                pos[1] = p0
+        if spots:
+            plan = plan_for(tuple(spots))
+            if plan:
+                _run(doc, t, si, plan, list(spots.values()), cues)
+        if capped:
+            return True
+        if trigger_re is not None:
+            if r1 >= hi:
+                return False
+            # Dense text (nearly every sentence has a trigger): stop looking
+            # for triggers and examine the remaining sentences one by one.
+            dense = dense + 1 if si == last_si + 1 else 0
+            last_si = si
+            if dense >= 3:
+                trigger_re = None
+                sentences = iter(range(si + 1, bisect_right(ends, max(lo, hi - 1)) + 1))
+                continue
+            m = trigger_re.search(t, r1, hi)
+
+
+def _find_phase1(doc: _Doc, cues: list[_Cue], limit: int = MAX_ANCHOR_HITS) -> bool:
+    """Phase 1 in one pass over the text: sentence ends and anchor words together.
+
+    Same cues as ``_find(doc, _ANCHOR1, _PHASE1, cues)``, and it fills in
+    ``doc.ends`` on the way. Returns True if the number of anchor hits was capped.
+    """
+    t = doc.t
+    ends: list[int] = []
+    plan_for = _PLANS[id(_PHASE1)]
+    pending = []
+    spots: dict[str, list[int]] = {}
+    si = 0
     n = 0
     capped = False
-    hits = anchor_re.finditer(t) if lo_hi is None else anchor_re.finditer(t, lo_hi[0], lo_hi[1])
-    for m in hits:
+    sent_chars = _SENT_CHARS
+    for m in _SCAN1.finditer(t):
+        g = m.group()
+        if g[0] in sent_chars:
+            ends.append(m.end())
+            if spots:
+                plan = plan_for(tuple(spots))
+                if plan:
+                    pending.append((si, plan, list(spots.values())))
+                spots = {}
+            si += 1
+            continue
+        if capped:
+            continue  # keep reading sentence ends only
         n += 1
         if n > limit:
             capped = True
-            break
+            continue
         p0 = m.start()
-        si = bisect_right(ends, p0)
-        stems = per_sent.get(si)
-        g = m.group()
-        if stems is None:
-            per_sent[si] = {g: [p0, p0]}
+        pos = spots.get(g)
+        if pos is None:
+            spots[g] = [p0, p0]
         else:
-            pos = stems.get(g)
-            if pos is None:
-                stems[g] = [p0, p0]
+            pos[1] = p0
+    if spots:
+        plan = plan_for(tuple(spots))
+        if plan:
+            pending.append((si, plan, list(spots.values())))
+    doc._ends = ends
+    for si, plan, sp in pending:
+        _run(doc, t, si, plan, sp, cues)
+    return capped
+
+
+def _run(doc: _Doc, t: str, si: int, plan, spots: list, cues: list[_Cue]) -> None:
+    """Try the planned entries of sentence ``si`` in windows around their anchors."""
+    s0, s1 = doc.sentence_bounds(si)
+    for e, idx in plan:
+        if len(idx) == 1:
+            first, last = spots[idx[0]]
+        else:
+            first = min(spots[k][0] for k in idx)
+            last = max(spots[k][1] for k in idx)
+        lo = first - e.back
+        if lo < s0:
+            lo = s0
+        hi = last + e.ahead
+        if hi > s1:
+            hi = s1
+        if e.needles:
+            # every match holds one of these words: skip the regex if none is here
+            window = t[lo:hi]
+            for needle in e.needles:
+                if needle in window:
+                    break
             else:
-                pos[1] = p0
-    for si, stems in per_sent.items():
+                continue
+        for mm in e.regex.finditer(t, lo, hi):
+            if mm.end() > mm.start():
+                cues.append(_Cue(e, mm.start(), mm.end(), si))
+
+
+def _planner(table: dict):
+    """For the anchor texts found in one sentence (in order of first
+    appearance), which entries have every anchor group there, and which of
+    those texts belong to each (for the search window). The same few sets of
+    words recur from sentence to sentence, so the answer is cached."""
+
+    @lru_cache(maxsize=8192)
+    def plan(keys: tuple[str, ...]) -> tuple[tuple[Entry, tuple[int, ...]], ...]:
         acc: dict[str, list] = {}
-        for g, (first, last) in stems.items():
+        for k, g in enumerate(keys):
             for e, bits in table[g]:
                 w = acc.get(e.id)
                 if w is None:
-                    acc[e.id] = [e, bits, first, last]
+                    acc[e.id] = [e, bits, [k]]
                 else:
                     w[1] |= bits
-                    if first < w[2]:
-                        w[2] = first
-                    if last > w[3]:
-                        w[3] = last
-        s0 = s1 = -1
-        for e, bits, first, last in acc.values():
-            if bits != e.full_bits:
-                continue  # not every anchor group is in this sentence
-            if s0 < 0:
-                s0, s1 = doc.sentence_bounds(si)
-            lo = first - e.back
-            hi = last + e.ahead
-            for mm in e.regex.finditer(t, s0 if lo < s0 else lo, s1 if hi > s1 else hi):
-                if mm.end() > mm.start():
-                    cues.append(_Cue(e, mm.start(), mm.end(), si))
-    return capped
+                    w[2].append(k)
+        return tuple((e, tuple(idx)) for e, bits, idx in acc.values() if bits == e.full_bits)
+
+    return plan
+
+
+_PLANS = {id(_PHASE1): _planner(_PHASE1), id(_PHASE2): _planner(_PHASE2)}
 
 
 def _clause_prefix(t: str, s0: int, start: int) -> str:
@@ -357,10 +549,9 @@ def _judge(doc: _Doc, cue: _Cue, benign: list[tuple[int, int]]) -> str | None:
 
     after = t[cue.end:s1]
     if "subj" in e.flags and subject is None:
-        sentence = t[s0:s1]
-        if "?" in after or _MOD["TOPIC_Q"].search(sentence.lstrip()) is not None and "?" in sentence:
+        if "?" in after or doc.per_sentence("topic_q", cue.sent, s0, s1):
             return "question about the topic"
-        if _MOD["HELP"].search(sentence) is not None:
+        if doc.per_sentence("help", cue.sent, s0, s1):
             return "talking about the topic or helping someone"
 
     quote = _quote_around(t, s0, s1, cue.start, cue.end)
@@ -369,17 +560,15 @@ def _judge(doc: _Doc, cue: _Cue, benign: list[tuple[int, int]]) -> str | None:
         frame = t[s0:q0]
         sentence = t[s0:s1]
         self_speech = _MOD["SPEECH_SELF"].search(frame) is not None
-        if _MOD["MEDIA"].search(sentence) is not None or (
+        if doc.per_sentence("media", cue.sent, s0, s1) or (
                 not self_speech and (_last_subject(frame) == "other" or not frame.strip())):
             return "quoting someone else"
 
     # Jokes marked as such, in this sentence or the next one.
-    j1 = doc.sentence_bounds(cue.sent + 1)[1]
-    window = t[s0:max(j1, s1)]
     if "nojoke" not in e.flags:
-        if _MOD["JOKE"].search(window) is not None:
+        if doc.per_sentence("joke", cue.sent, s0, s1):
             return "marked as a joke"
-        if others and _MOD["LAUGH"].search(window) is not None:
+        if others and doc.per_sentence("laugh", cue.sent, s0, s1):
             return "marked as a joke"
 
     if e.kind == "infect":
@@ -389,10 +578,10 @@ def _judge(doc: _Doc, cue: _Cue, benign: list[tuple[int, int]]) -> str | None:
             return "no intent stated"
 
     if "nopast" not in e.flags and e.kind not in RAISER_KINDS:
-        sentence = t[s0:s1]
-        past = _MOD["PAST"].search(sentence) is not None or _MOD["PAST_VERB"].search(
+        past = doc.per_sentence("past", cue.sent, s0, s1) or _MOD["PAST_VERB"].search(
             " ".join(prefix.split()[-4:]) + " " + cue_text) is not None
-        if past and doc.recovery and _MOD["RECENT"].search(prefix + " " + cue_text) is None:
+        # (the cheap test on the clause first: the recovery scan reads the whole post)
+        if past and _MOD["RECENT"].search(prefix + " " + cue_text) is None and doc.recovery:
             return "past, told as recovery"
     return None
 
@@ -406,7 +595,7 @@ def _analyse(text: str, want_raisers: bool = False) -> _Result:
     doc = _Doc(scan, offset)
     res.doc = doc
     cues: list[_Cue] = []
-    capped = _find(doc, _ANCHOR1, _PHASE1, cues)
+    capped = _find_phase1(doc, cues)
     res.capped = capped
     if not cues and not want_raisers:
         return res
@@ -423,7 +612,7 @@ def _analyse(text: str, want_raisers: bool = False) -> _Result:
     if _ANCHOR2 is not None:
         extra: list[_Cue] = []
         if want_raisers:
-            _find(doc, _ANCHOR2, _PHASE2, extra)
+            _find(doc, _ANCHOR2, _PHASE2, extra, trigger_re=_TRIGGER2)
         else:
             spans = []
             for c in live:

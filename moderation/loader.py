@@ -69,6 +69,7 @@ class Entry:
     full_bits: int      # every anchor group seen
     back: int           # how far before an anchor a match can start
     ahead: int          # how far after an anchor a match can end
+    needles: tuple[str, ...] = ()   # every match contains one of these (empty: unknown)
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,9 +202,158 @@ def _max_width(pattern: re.Pattern) -> int:
         return 10_000
 
 
+def _factor_branches(items: list, state) -> list:
+    """Regroup alternatives that start with a literal character by that character.
+
+    ``re`` tries the alternatives of an alternation one after another at every
+    position; "today i'm|now i'm|nobody|now im" becomes "today i'm|no(?:w
+    i'm|body|w im)", so a position is turned away after one test per first
+    letter instead of one per alternative. Only runs of alternatives that all
+    start with a literal are regrouped, and alternatives that share a first
+    character keep their order; alternatives with different first characters
+    cannot match at the same position. So the pattern matches exactly what it
+    did before, with the same spans (tests/moderation/test_lexicon.py checks).
+    """
+    from re import _parser
+    from re._constants import BRANCH, LITERAL
+
+    out: list = []
+    run: list = []
+
+    def flush() -> None:
+        if not run:
+            return
+        groups: dict[int, list] = {}
+        for it in run:
+            groups.setdefault(it[0][1], []).append(it)
+        for code, grp in groups.items():
+            if len(grp) == 1:
+                out.append(grp[0])
+                continue
+            rests = _factor_branches([_parser.SubPattern(state, list(it[1:])) for it in grp], state)
+            if len(rests) == 1:
+                data = [(LITERAL, code)] + list(rests[0])
+            else:
+                data = [(LITERAL, code), (BRANCH, (None, rests))]
+            out.append(_parser.SubPattern(state, data))
+        run.clear()
+
+    for it in items:
+        if len(it) and it[0][0] is LITERAL:
+            run.append(it)
+        else:
+            flush()
+            out.append(it)
+    flush()
+    return out
+
+
+def _factor_tree(sub, state):
+    from re._constants import (ASSERT, ASSERT_NOT, ATOMIC_GROUP, BRANCH, GROUPREF_EXISTS, MAX_REPEAT,
+                               MIN_REPEAT, POSSESSIVE_REPEAT, SUBPATTERN)
+
+    data = sub.data
+    for i, (op, av) in enumerate(data):
+        if op is BRANCH:
+            data[i] = (BRANCH, (av[0], _factor_branches([_factor_tree(it, state) for it in av[1]], state)))
+        elif op is SUBPATTERN:
+            _factor_tree(av[3], state)
+        elif op in (MAX_REPEAT, MIN_REPEAT, POSSESSIVE_REPEAT):
+            _factor_tree(av[2], state)
+        elif op in (ASSERT, ASSERT_NOT):
+            _factor_tree(av[1], state)
+        elif op is ATOMIC_GROUP:
+            _factor_tree(av, state)
+        elif op is GROUPREF_EXISTS:
+            _factor_tree(av[1], state)
+            if av[2] is not None:
+                _factor_tree(av[2], state)
+    return sub
+
+
+def fast_compile(src: str) -> re.Pattern:
+    """``re.compile(src)``, with alternations regrouped by first character.
+
+    Uses the standard library's own parser and compiler (``re._parser``,
+    ``re._compiler``, CPython 3.11+); on any other Python, or if anything goes
+    wrong, it is plain ``re.compile``. The result keeps ``src`` as its
+    ``.pattern``.
+    """
+    compiled = re.compile(src)
+    try:
+        import _sre
+        from re import _compiler, _parser
+
+        tree = _parser.parse(src, 0)
+        _factor_tree(tree, tree.state)
+        code = _compiler._code(tree, 0)
+        state = tree.state
+        indexgroup = [None] * state.groups
+        for k, i in state.groupdict.items():
+            indexgroup[i] = k
+        return _sre.compile(src, compiled.flags, code, state.groups - 1, state.groupdict, tuple(indexgroup))
+    except Exception:  # pragma: no cover - other Pythons: the plain pattern
+        return compiled
+
+
+def _needles_of(sub) -> tuple[int, frozenset] | None:
+    """Literal strings of which every match of ``sub`` contains at least one.
+
+    Returns (shortest needle length, needles), choosing among the pattern's
+    required parts the one with the longest shortest needle; None if nothing
+    is required. Assertions, classes and optional parts add nothing.
+    """
+    from re._constants import BRANCH, LITERAL, MAX_REPEAT, MIN_REPEAT, POSSESSIVE_REPEAT, SUBPATTERN
+
+    options: list[frozenset] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        if run:
+            options.append(frozenset(["".join(run)]))
+            run.clear()
+
+    for op, av in sub:
+        if op is LITERAL:
+            run.append(chr(av))
+            continue
+        flush()
+        if op is SUBPATTERN:
+            got = _needles_of(av[3])
+            if got is not None:
+                options.append(got[1])
+        elif op is BRANCH:
+            alts = [_needles_of(it) for it in av[1]]
+            if alts and all(a is not None for a in alts):
+                options.append(frozenset().union(*(a[1] for a in alts)))
+        elif op in (MAX_REPEAT, MIN_REPEAT, POSSESSIVE_REPEAT) and av[0] >= 1:
+            got = _needles_of(av[2])
+            if got is not None:
+                options.append(got[1])
+    flush()
+    if not options:
+        return None
+    best = max(options, key=lambda o: (min(map(len, o)), -len(o)))
+    return min(map(len, best)), best
+
+
+def needles(src: str) -> tuple[str, ...]:
+    """Cheap prefilter for a pattern: literal strings of which every match
+    contains one, worth testing with ``in`` (each at least 3 characters, at
+    most 40 of them); () when there is no such set."""
+    try:
+        from re import _parser
+        got = _needles_of(_parser.parse(src, 0))
+    except Exception:  # pragma: no cover - other Pythons: no prefilter
+        return ()
+    if got is None or got[0] < 3 or len(got[1]) > 40:
+        return ()
+    return tuple(sorted(got[1], key=lambda n: (-len(n), n)))
+
+
 def _compile(src: str, where: str) -> re.Pattern:
     try:
-        return re.compile(relax_doubles(src))
+        return fast_compile(relax_doubles(src))
     except re.error as exc:
         raise ValueError(f"{where}: bad regex: {exc}") from exc
 
@@ -255,6 +405,7 @@ def load(directory: Path = LEXICON_DIR) -> Lexicon:
                 flags=flagset, anchors=anchor_list, anchor_groups=groups, source=src, regex=compiled,
                 example=example, comment=comment, file=path.name,
                 full_bits=(1 << len(groups)) - 1, back=min(width, MAX_BACK), ahead=min(width, MAX_AHEAD),
+                needles=needles(relax_doubles(src)),
             ))
 
     direct: dict[str, list[Entry]] = {}

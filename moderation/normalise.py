@@ -113,16 +113,35 @@ _LEET_RUN_RE = re.compile(r"[0-9@$!|]+")
 _LEET_CHARS = frozenset("0123456789@$!|")
 
 
-def _deleet(t: str, sig: str = "") -> str:
+def _leet_candidates(sig: str) -> list[int]:
+    """Where a leet sign (_LEET_SIGNS) starts in ``sig``, in order.
+
+    Every sign has a "1" or "2" (a digit or symbol) as its second character,
+    and those are rare in text, so only the places just before one are
+    checked. (Searching the signs themselves in a string made mostly of "a"
+    and " " is slow: each search visits every letter.)
+    """
+    starts = []
+    for mark in "12":
+        j = sig.find(mark, 1)
+        while j != -1:
+            i = j - 1
+            for sign in _LEET_SIGNS:
+                if sig.startswith(sign, i):
+                    starts.append(i)  # sig is padded with one space at each end
+                    break
+            j = sig.find(mark, j + 1)
+    if len(starts) > 1:
+        starts = sorted(set(starts))
+    return starts
+
+
+def _deleet(t: str, sig: str = "", candidates: list[int] | None = None) -> str:
     """Undo leetspeak inside words. ``sig`` (see _SIG) says where to look."""
-    if sig:
-        starts = set()
-        for sign in _LEET_SIGNS:
-            i = sig.find(sign)
-            while i != -1:
-                starts.add(i)  # sig is padded with one space at each end
-                i = sig.find(sign, i + 1)
-        candidates = sorted(starts)
+    if candidates is not None:
+        pass
+    elif sig:
+        candidates = _leet_candidates(sig)
     else:
         candidates = [m.start() for m in _LEET_RUN_RE.finditer(t)]
     chars = None
@@ -272,10 +291,9 @@ def normalise(text: str) -> Normalised:
     if not sig:
         t = _deleet(t)
     else:
-        for sign in _LEET_SIGNS:
-            if sign in sig:
-                t = _deleet(t, sig)
-                break
+        candidates = _leet_candidates(sig)
+        if candidates:
+            t = _deleet(t, candidates=candidates)
     result.text = t
     return result
 

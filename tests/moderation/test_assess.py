@@ -261,14 +261,20 @@ def test_empty_context_changes_nothing():
         assert assess("thanks everyone", context=ctx).level == 0
 
 
-def test_trigger_prefilter_and_cache_give_the_same_answers_as_a_full_scan():
-    """The sentence prefilter (_trigger) and the per-sentence plan cache are
-    shortcuts: with them off, every sentence is scanned and the cues agree."""
+def test_one_pass_and_trigger_prefilter_find_the_same_cues_as_a_full_scan():
+    """_find_phase1 (sentence ends and anchors in one pass) and the trigger
+    prefilter of _find are shortcuts: every sentence scanned gives the same cues."""
     from moderation import detector
     texts = [p.values[2] for p in _cases()]
+    texts.append(" ".join(texts))  # one long post of many sentences
     for text in texts:
+        def ids(cues):
+            return [(c.entry.id, c.start, c.end, c.sent) for c in cues]
+        full, trig, one = [], [], []
+        detector._find(detector._Doc(text, lambda p: p), detector._ANCHOR1, detector._PHASE1, full)
+        detector._find(detector._Doc(text, lambda p: p), detector._ANCHOR1, detector._PHASE1, trig,
+                       trigger_re=detector._TRIGGER1)
         doc = detector._Doc(text, lambda p: p)
-        fast, full = [], []
-        detector._find(doc, detector._ANCHOR1, detector._PHASE1, fast, trigger_re=detector._TRIGGER1)
-        detector._find(doc, detector._ANCHOR1, detector._PHASE1, full)
-        assert [(c.entry.id, c.start, c.end) for c in fast] == [(c.entry.id, c.start, c.end) for c in full], text
+        detector._find_phase1(doc, one)
+        assert ids(one) == ids(full) == ids(trig), text[:80]
+        assert doc.ends == [m.end() for m in detector._SENT_RE.finditer(doc.t)]

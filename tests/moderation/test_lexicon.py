@@ -83,3 +83,23 @@ def test_fast_compile_matches_plain_re():
         plain, fast = re.compile(relax_doubles(src)), fast_compile(relax_doubles(src))
         for t in texts:
             assert [m.span() for m in plain.finditer(t)] == [m.span() for m in fast.finditer(t)], src[:80]
+
+
+def test_needles_are_in_every_match():
+    """Entry.needles lets the detector skip a regex when none of them is in the
+    window; that is only safe if every match contains one of them."""
+    from pathlib import Path
+
+    cases = Path(__file__).resolve().parent / "cases.tsv"
+    texts = [e.example for e in LEXICON.entries]
+    texts += [line.split("\t", 2)[2] for line in cases.read_text(encoding="utf-8").splitlines()[1:] if line.strip()]
+    texts = [normalise(t).text for t in texts]
+    checked = 0
+    for e in LEXICON.entries:
+        if not e.needles:
+            continue
+        for t in texts:
+            for m in e.regex.finditer(t):
+                assert any(n in m.group() for n in e.needles), (e.id, m.group())
+                checked += 1
+    assert checked > 100
