@@ -138,3 +138,16 @@ def wait_until(page, expression: str, timeout: float = 10.0) -> None:
             return
         page.wait_for_timeout(100)
     raise AssertionError(f"timed out waiting for {expression}")
+
+
+@pytest.fixture(scope="session")
+def grant_role(live_server):
+    """`kindred grant NAME ROLE` against the live server's database."""
+
+    def _grant(name: str, role: str) -> None:
+        env = {**os.environ, "KINDRED_ENV": "test", "KINDRED_INSTANCE": str(live_server.db_path.parent),
+               "DATABASE_URL": f"sqlite:///{live_server.db_path}"}
+        subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "kindred", "grant", name, role],
+                       cwd=ROOT, env=env, check=True, capture_output=True)
+
+    return _grant
