@@ -64,6 +64,21 @@ class Config:
     REGISTER_LIMIT_PER_ADDRESS = os.environ.get("REGISTER_LIMIT_PER_ADDRESS", "10 per hour")
     RECOVER_LIMIT_PER_ADDRESS = os.environ.get("RECOVER_LIMIT_PER_ADDRESS", "10 per hour")
 
+    # Live rooms. Per-member line rate (the benchmark raises it for its sender), and how long a
+    # request to talk waits for a peer supporter before the member is told nobody is free.
+    CHAT_LINES_PER_WINDOW = _env_int("CHAT_LINES_PER_WINDOW", 8)
+    CHAT_WINDOW_SECONDS = _env_int("CHAT_WINDOW_SECONDS", 10)
+    PEER_REQUEST_TIMEOUT_SECONDS = _env_int("PEER_REQUEST_TIMEOUT_SECONDS", 300)
+
+    # Crisis routing: escalation deadlines for unclaimed flags, the claim-time target the
+    # dashboard measures against, how many open crisis items one peer may hold, and how long a
+    # peer who closed every duty tab stays on duty.
+    ESCALATE_L3_SECONDS = _env_int("ESCALATE_L3_SECONDS", 120)
+    ESCALATE_L2_SECONDS = _env_int("ESCALATE_L2_SECONDS", 600)
+    CLAIM_TARGET_SECONDS = _env_int("CLAIM_TARGET_SECONDS", 300)
+    PEER_MAX_OPEN = _env_int("PEER_MAX_OPEN", 3)
+    DUTY_GRACE_SECONDS = _env_int("DUTY_GRACE_SECONDS", 120)
+
     # Socket.IO. threading needs nothing but simple-websocket and runs anywhere; production
     # picks gevent (see the benchmark figures in ../shared/bench/README.md).
     SOCKETIO_ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE", "threading")
