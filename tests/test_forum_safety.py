@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 import pytest
 
 from tests.conftest import SHARED, csrf_token, page_text, plain
-from tests.forum_helpers import post_button, post_id, reply, start_thread, thread_id
+from tests.forum_helpers import post_button, reply, start_thread, thread_id
 
 pytestmark = pytest.mark.usefixtures("categories")
 

@@ -3,20 +3,12 @@ it at once when its session ends (sign out everywhere, passphrase change, suspen
 
 from __future__ import annotations
 
-from flask_socketio import ConnectionRefusedError, join_room
-
 from app.extensions import db
-from app.realtime.auth import SESSION_ENDED, authenticated, socket_member
-from app.services import events
+from app.realtime.auth import accept_connection, authenticated
 
 
 def on_connect(auth=None):
-    found = socket_member()
-    if found is None:
-        db.session.remove()
-        raise ConnectionRefusedError(SESSION_ENDED)
-    member, auth_session = found
-    join_room(events.session_room(auth_session.id))
+    accept_connection("/")
     db.session.remove()
     return True
 

@@ -6,10 +6,10 @@ import logging
 from functools import wraps
 
 from flask import session
-from flask_socketio import disconnect
+from flask_socketio import ConnectionRefusedError, disconnect, join_room
 
 from app.extensions import db
-from app.services import sessions
+from app.services import events, sessions
 from app.services.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -20,6 +20,18 @@ SESSION_ENDED = "Your session has ended. Please sign in again."
 def socket_member():
     """(member, auth_session) for this socket's session if it is still live, else None."""
     return sessions.member_for_socket(session)
+
+
+def accept_connection(namespace: str):
+    """The one connect check for every namespace: a live session, or the connection is refused.
+    The socket joins its session's room, so ending the session elsewhere reaches it at once.
+    Returns (member, auth_session); the caller releases the database session."""
+    found = socket_member()
+    if found is None:
+        db.session.remove()
+        raise ConnectionRefusedError(SESSION_ENDED)
+    join_room(events.session_room(found[1].id), namespace=namespace)
+    return found
 
 
 def authenticated(handler):

@@ -6,11 +6,11 @@ and acks {"ok": true, ...} or {"ok": false, "error": "<a sentence for a person>"
 from __future__ import annotations
 
 from flask import request
-from flask_socketio import ConnectionRefusedError, emit, join_room, leave_room
+from flask_socketio import emit, join_room, leave_room
 
 from app.extensions import db, socketio
-from app.realtime.auth import SESSION_ENDED, authenticated, socket_member
-from app.services import chat, events, permissions
+from app.realtime.auth import accept_connection, authenticated
+from app.services import chat, permissions
 from app.services.errors import Invalid
 
 NS = chat.NS
@@ -30,12 +30,7 @@ def _room(payload) -> int:
 
 
 def on_connect(auth=None):
-    found = socket_member()
-    if found is None:
-        db.session.remove()
-        raise ConnectionRefusedError(SESSION_ENDED)
-    member, auth_session = found
-    join_room(events.session_room(auth_session.id), namespace=NS)
+    member, _auth_session = accept_connection(NS)
     join_room(chat.member_channel(member.id), namespace=NS)
     if permissions.is_peer(member):
         join_room("peers", namespace=NS)

@@ -5,13 +5,12 @@ rooms); `duty:off` takes them off. Closing every tab starts the grace period."""
 
 from __future__ import annotations
 
-from flask import request
 from flask_socketio import ConnectionRefusedError, join_room, leave_room
 
 from app.extensions import db
 from app.models import Role
-from app.realtime.auth import SESSION_ENDED, authenticated, socket_member
-from app.services import duty, events, forums, permissions
+from app.realtime.auth import accept_connection, authenticated, socket_member
+from app.services import duty, forums, permissions
 
 NS = duty.NS
 
@@ -28,13 +27,10 @@ def _rooms_for(member) -> list[str]:
 
 
 def on_connect(auth=None):
-    found = socket_member()
-    if found is None or not forums.is_staff(found[0]):
+    member, _auth_session = accept_connection(NS)
+    if not forums.is_staff(member):
         db.session.remove()
-        raise ConnectionRefusedError(SESSION_ENDED if found is None else
-                                     "Only peer supporters, facilitators and admins can go on duty.")
-    member, auth_session = found
-    join_room(events.session_room(auth_session.id), namespace=NS)
+        raise ConnectionRefusedError("Only peer supporters, facilitators and admins can go on duty.")
     duty.socket_opened(member)
     if duty.is_on_duty(member):
         for room in _rooms_for(member):

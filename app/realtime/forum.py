@@ -5,22 +5,18 @@ every visibility rule applies."""
 
 from __future__ import annotations
 
-from flask_socketio import ConnectionRefusedError, join_room, leave_room
+from flask_socketio import join_room, leave_room
 
 from app.extensions import db
-from app.realtime.auth import SESSION_ENDED, authenticated, socket_member
-from app.services import events, forums
+from app.realtime.auth import accept_connection, authenticated
+from app.services import forums
 from app.services.errors import Invalid
 
 NS = "/forum"
 
 
 def on_connect(auth=None):
-    found = socket_member()
-    if found is None:
-        db.session.remove()
-        raise ConnectionRefusedError(SESSION_ENDED)
-    join_room(events.session_room(found[1].id), namespace=NS)
+    accept_connection(NS)
     db.session.remove()
     return True
 

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import wait_until
-from tests.browser.test_flows import sign_in, sign_up
+from tests.browser.test_flows import sign_up
 from tests.browser.test_forum_flows import write_thread
 
 pytestmark = pytest.mark.browser
