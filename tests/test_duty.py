@@ -316,3 +316,30 @@ def test_dashboard_figures_from_known_data(app, admin, member, peer, db_path):
     rule_rows = re.findall(r"<tr><td>([^<]+)</td><td>(\d+)</td><td>(\d+)</td>", admin.client.get("/admin/safety?days=2").get_data(as_text=True))
     assert rule_rows and all(int(n) >= int(fa) for _, n, fa in rule_rows)
     assert admin.client.get("/admin/safety?days=0").status_code == 400
+
+
+def test_worried_about_a_chat_line(app, member, peer, new_member, db_path):
+    from tests.test_chat import NS as CHAT, join, make_room, send
+    from tests.test_chat import sock as chat_sock
+
+    room = make_room(app)
+    writer, friend = chat_sock(app, member), chat_sock(app, new_member("room-friend"))
+    join(writer, room), join(friend, room)
+    line = send(writer, room, "I think this is my last night here")["id"]
+    s = duty_socket(app, peer)
+    alerts(s)
+    ack = friend.emit("message:concern", {"room": room, "message": line, "note": "worried"}, namespace=CHAT, callback=True)
+    assert ack == {"ok": True}
+    [a] = alerts(s)
+    assert a["kind"] == "concern" and a["where"] == f"/rooms/{room}#m{line}"
+    assert writer.emit("message:concern", {"room": room, "message": line}, namespace=CHAT,
+                       callback=True)["ok"] is False  # not about yourself
+    bad = friend.emit("message:concern", {"room": room, "message": "x"}, namespace=CHAT, callback=True)
+    assert bad["ok"] is False and "no such line" in bad["error"]
+
+
+def test_resources_have_opening_hours(app, admin, member):
+    post_button(admin, "/admin/resources", "/admin/resources", {
+        "name": "Night line", "contact": "Call 0000 (example)", "hours": "Every night 20:00–02:00", "is_crisis_line": "y"})
+    r = start_thread(member, "wellbeing", "Tonight", CRISIS_L3)
+    assert "Every night 20:00–02:00" in page_text(member.client.get(r.headers["Location"]))

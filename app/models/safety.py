@@ -110,6 +110,7 @@ class SupportResource(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     contact: Mapped[str] = mapped_column(String(200), default="")  # phone or text line, shown as text
     url: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    hours: Mapped[str] = mapped_column(String(200), default="", server_default="")  # e.g. "24/7", "Mon-Fri 9-17"
     is_crisis_line: Mapped[bool] = mapped_column(Boolean, default=False)
     position: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -10,7 +10,7 @@ from flask_socketio import emit, join_room, leave_room
 
 from app.extensions import db, socketio
 from app.realtime.auth import accept_connection, authenticated
-from app.services import chat, permissions
+from app.services import chat, duty, permissions
 from app.services.errors import Invalid
 
 NS = chat.NS
@@ -109,6 +109,8 @@ def on_typing(member, _auth, payload=None):
 
 
 def _control(fn):
+    """An event whose only answer is ok or an error; the service decides who may send it."""
+
     @authenticated
     def handler(member, _auth, payload=None):
         data = _obj(payload)
@@ -126,6 +128,8 @@ HANDLERS = [
     ("room:leave", on_leave, NS),
     ("message:send", on_send, NS),
     ("typing", on_typing, NS),
+    ("message:concern", _control(lambda m, d: duty.raise_line_concern(m, _room(d), d.get("message"),
+                                                                       d.get("note"))), NS),
     ("room:open", _control(lambda m, d: chat.open_session(m, _room(d))), NS),
     ("room:end", _control(lambda m, d: chat.end_session(m, _room(d))), NS),
     ("room:pin", _control(lambda m, d: chat.pin(m, _room(d), d.get("message"))), NS),

@@ -99,7 +99,8 @@ def seed_categories() -> int:
     if db.session.scalar(select(SupportResource.id).limit(1)) is None:
         for position, (name, description, contact, url, crisis) in enumerate(EXAMPLE_RESOURCES):
             db.session.add(SupportResource(name=name, description=description, contact=contact, url=url,
-                                           is_crisis_line=crisis, position=position, is_example=True))
+                                           is_crisis_line=crisis, position=position, is_example=True,
+                                           hours="24/7" if crisis else "Example: Mon–Fri 9:00–17:00"))
     db.session.commit()
     return created
 

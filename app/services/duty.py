@@ -360,6 +360,29 @@ def raise_concern(actor: Member | None, post: Post, note: object) -> Flag:
     return flag
 
 
+def raise_line_concern(actor: Member | None, room_id: object, message_id: object, note: object = None) -> Flag:
+    """The same, about a line in a live room the member can see."""
+    from app.models import ChatMessage
+    from app.services import chat, safety
+
+    actor = permissions.require_member(actor)
+    room = chat.get_room_for(actor, room_id)
+    msg = db.session.get(ChatMessage, message_id) if isinstance(message_id, int) and not isinstance(message_id, bool) else None
+    if msg is None or msg.room_id != room.id or msg.kind != "line" or msg.deleted_at is not None:
+        raise NotFound("There's no such line in this room.")
+    if msg.author_id == actor.id:
+        raise Invalid("That's your own line. If you need support, you can talk to a peer supporter now.")
+    text = clean_text(note or "", field="note", label="What worries you", max_length=1000).strip()
+    flag = Flag(kind="concern", level=2, target="self", chat_message_id=msg.id, room_id=room.id,
+                subject_id=msg.author_id, reporter_id=actor.id, report_note=text or None,
+                reasons=["a member is worried about this writer"], excerpt=_excerpt(msg.body), created_at=now())
+    flag.escalate_at = safety.escalation_deadline(flag)
+    db.session.add(flag)
+    db.session.commit()
+    announce(flag)
+    return flag
+
+
 def _excerpt(text: str) -> str:
     text = " ".join((text or "").split())
     return text[:237] + "…" if len(text) > 240 else text

@@ -161,7 +161,8 @@ def support_resources() -> list[SupportResource]:
 
 
 def save_resource(actor: Member | None, resource: SupportResource | None, name: object, description: object,
-                  contact: object, url: object, is_crisis_line: bool, position: object) -> SupportResource:
+                  contact: object, url: object, is_crisis_line: bool, position: object,
+                  hours: object = "") -> SupportResource:
     """Admins add or change a support resource. Raises Invalid, Forbidden."""
     from urllib.parse import urlsplit
 
@@ -175,6 +176,7 @@ def save_resource(actor: Member | None, resource: SupportResource | None, name: 
     contact_s = clean_text(contact or "", field="contact", label="The contact", max_length=200,
                            multiline=False).strip()
     url_s = clean_text(url or "", field="url", label="The web address", max_length=300, multiline=False).strip()
+    hours_s = clean_text(hours or "", field="hours", label="The opening hours", max_length=200, multiline=False).strip()
     if url_s:
         parts = urlsplit(url_s)
         if parts.scheme not in ("https", "http") or not parts.hostname:
@@ -188,6 +190,7 @@ def save_resource(actor: Member | None, resource: SupportResource | None, name: 
         db.session.add(resource)
     resource.name, resource.description, resource.contact = name_s, desc, contact_s
     resource.url, resource.is_crisis_line, resource.position = url_s or None, bool(is_crisis_line), pos
+    resource.hours = hours_s
     resource.is_example = False
     audit.record(actor, "resource.saved", None, name=name_s)
     db.session.commit()

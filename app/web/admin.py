@@ -221,7 +221,8 @@ def resources():
     if request.method == "POST" and form.validate_on_submit():
         try:
             safety.save_resource(sessions.current_member(), None, form.name.data, form.description.data,
-                                 form.contact.data, form.url.data, form.is_crisis_line.data, form.position.data)
+                                 form.contact.data, form.url.data, form.is_crisis_line.data, form.position.data,
+                                 hours=form.hours.data)
         except DomainError as err:
             form_errors(form, err)
         else:

@@ -213,6 +213,8 @@ class ResourceForm(FlaskForm):
     description = TextAreaField("What it offers", filters=[_cap(500)], render_kw={"rows": 2, "maxlength": 500})
     contact = StringField("Phone or text line (shown as text)", filters=[_cap(200)], render_kw={"maxlength": 200})
     url = StringField("Web address (optional)", filters=[_cap(300)], render_kw={"maxlength": 300, "inputmode": "url"})
+    hours = StringField("Opening hours", description="For example “24/7” or “Mon–Fri 9:00–17:00”.",
+                        filters=[_cap(200)], render_kw={"maxlength": 200})
     position = StringField("Position", filters=[_cap(8)], render_kw={"inputmode": "numeric", "maxlength": 6})
     is_crisis_line = BooleanField("Crisis line (shown first)")
 

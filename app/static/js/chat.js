@@ -58,7 +58,7 @@
     at.dateTime = msg.at;
     at.textContent = timeOf(msg.at);
     li.appendChild(at);
-    if (isFacilitator && msg.kind !== "system") {
+    if (msg.kind !== "system") {
       li.tabIndex = 0;
       li.addEventListener("click", function () { select(li, msg); });
       li.addEventListener("keydown", function (e) { if (e.key === "Enter") { select(li, msg); } });
@@ -75,10 +75,18 @@
     var tools = document.createElement("span");
     tools.id = "line-tools";
     tools.className = "line-tools";
-    [["Pin", function () { control("room:pin", { message: msg.id }); }],
-     ["Delete", function () { control("message:delete", { message: msg.id }); }],
-     ["Mute writer", function () { document.getElementById("target-member").value = msg.author || ""; document.getElementById("target-member").focus(); }]
-    ].forEach(function (pair) {
+    var actions = isFacilitator ? [
+      ["Pin", function () { control("room:pin", { message: msg.id }); }],
+      ["Delete", function () { control("message:delete", { message: msg.id }); }],
+      ["Mute writer", function () { document.getElementById("target-member").value = msg.author || ""; document.getElementById("target-member").focus(); }]
+    ] : [
+      ["I'm worried about them", function () {
+        socket.emit("message:concern", { room: roomId, message: msg.id }, function (ack) {
+          errorEl.textContent = ack && ack.ok ? "Thank you. A peer supporter will see it; they won't know it was you." : (ack ? ack.error : "");
+        });
+      }]
+    ];
+    actions.forEach(function (pair) {
       var b = document.createElement("button");
       b.type = "button";
       b.className = "button small";
@@ -195,6 +203,29 @@
       input._typed = Date.now();
       socket.emit("typing", { room: roomId });
     }
+  });
+  // While typing (debounced), the server looks at the draft without storing it; at crisis
+  // levels the writer sees support and a way to talk to a peer before anything is sent.
+  var draftTimer = null;
+  var lastDraft = "";
+  var csrfInput = document.querySelector('input[name="csrf_token"]');
+  input.addEventListener("input", function () {
+    clearTimeout(draftTimer);
+    draftTimer = setTimeout(function () {
+      var text = input.value;
+      if (!window.fetch || text === lastDraft || text.length < 12) { return; }
+      lastDraft = text;
+      fetch("/draft/check", {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrfInput ? csrfInput.value : "" },
+        body: JSON.stringify({ body: text })
+      }).then(function (r) { return r.ok ? r.json() : null; }).then(function (data) {
+        if (data && data.ok && data.support) {
+          supportEl.hidden = false;
+          document.getElementById("chat-support-peer").hidden = false;
+        }
+      }).catch(function () {});
+    }, 700);
   });
   input.addEventListener("keydown", function (e) {
     if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); send(); }

@@ -31,8 +31,11 @@
     window.kindredForumSocket = socket;
   }
 
-  // Composer: warn (never block) when a draft could identify someone.
+  // Composer: while the member types (debounced), the server looks at the draft (never storing
+  // it): warn when it could identify someone, and at crisis levels offer support before posting.
   var warning = document.getElementById("identify-warning");
+  var support = document.getElementById("draft-support");
+  var nobody = document.getElementById("draft-nobody");
   var body = document.querySelector("form.compose textarea[name='body']");
   if (warning && body && window.fetch) {
     var timer = null;
@@ -41,7 +44,7 @@
       var text = body.value;
       if (text === last) { return; }
       last = text;
-      fetch("/compose/check", {
+      fetch("/draft/check", {
         method: "POST",
         credentials: "same-origin",
         headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
@@ -54,6 +57,10 @@
         } else {
           warning.hidden = true;
           warning.textContent = "";
+        }
+        if (support) {
+          support.hidden = !data.support;
+          if (nobody) { nobody.hidden = data.on_duty !== false; }
         }
       }).catch(function () { /* the check is a courtesy; posting still works */ });
     };
