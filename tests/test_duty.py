@@ -255,7 +255,9 @@ def test_safety_plan_is_private_and_shown_first(app, member, new_member):
 
 def test_nobody_on_duty_is_said_honestly(app, member, admin):
     r = start_thread(member, "wellbeing", "Tonight", CRISIS_L3)
-    assert "No peer supporter is on duty right now" in page_text(member.client.get(r.headers["Location"]))
+    from tests.test_forum_safety import panel
+
+    assert "No peer supporter is on duty right now" in panel(page_text(member.client.get(r.headers["Location"])))
     assert "No one is on duty right now" in page_text(admin.client.get("/admin"))
 
 
@@ -343,3 +345,10 @@ def test_resources_have_opening_hours(app, admin, member):
         "name": "Night line", "contact": "Call 0000 (example)", "hours": "Every night 20:00–02:00", "is_crisis_line": "y"})
     r = start_thread(member, "wellbeing", "Tonight", CRISIS_L3)
     assert "Every night 20:00–02:00" in page_text(member.client.get(r.headers["Location"]))
+
+
+def test_composer_offers_support_before_posting(member):
+    """The draft panel is in every compose form, hidden until the draft check says otherwise."""
+    html = member.client.get("/c/wellbeing/new").get_data(as_text=True)
+    assert re.search(r'id="draft-support" hidden', html)
+    assert 'href="/support/talk?source=support"' in html.split('id="draft-support"')[1]

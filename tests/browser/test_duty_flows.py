@@ -27,7 +27,7 @@ def test_level_3_post_reaches_a_peer_who_claims_reaches_out_and_closes(new_page,
 
     sign_up(writer, "Writer In Crisis")
     write_thread(writer, "wellbeing", "I can't do this", "I have the rope ready and tonight is the night.")
-    expect(writer.page.get_by_text("Only you can see this.")).to_be_visible()
+    expect(writer.page.get_by_role("region", name="We're glad you wrote this down")).to_be_visible()
 
     banner = peer.page.locator(".alert-banner").first
     expect(banner).to_be_visible(timeout=10_000)

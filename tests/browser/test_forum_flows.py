@@ -120,3 +120,15 @@ def test_forum_pages_fit_a_phone(new_page, check_a11y, path):
     overflow = p.page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0
     check_a11y(p, "phone" + re.sub(r"\W", "-", path))
+
+
+def test_composer_offers_support_before_anything_is_sent(new_page):
+    p = new_page()
+    sign_up(p, "Draft Writer")
+    p.goto("/c/wellbeing/new")
+    panel = p.page.locator("#draft-support")
+    expect(panel).to_be_hidden()
+    p.page.get_by_label("Your post").fill("I want to die. I have the pills saved up for tonight.")
+    expect(panel).to_be_visible(timeout=5_000)
+    expect(panel.get_by_role("link", name="Talk to a peer supporter now")).to_be_visible()
+    expect(p.page.locator("#draft-nobody")).to_be_visible()  # honest: nobody on duty in this test
