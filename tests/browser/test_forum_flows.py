@@ -131,4 +131,3 @@ def test_composer_offers_support_before_anything_is_sent(new_page):
     p.page.get_by_label("Your post").fill("I want to die. I have the pills saved up for tonight.")
     expect(panel).to_be_visible(timeout=5_000)
     expect(panel.get_by_role("link", name="Talk to a peer supporter now")).to_be_visible()
-    expect(p.page.locator("#draft-nobody")).to_be_visible()  # honest: nobody on duty in this test
