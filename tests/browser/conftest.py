@@ -98,6 +98,7 @@ def check_a11y(request):
     """Run axe-core on the page; fail on serious or critical violations."""
 
     def _check(p: Page, label: str):
+        p.page.wait_for_load_state("load")  # never judge a half-loaded page (no stylesheet yet)
         results = _axe.run(p.page)
         bad = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
         if bad:

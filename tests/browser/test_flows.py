@@ -156,6 +156,7 @@ def test_admin_pages_are_accessible(new_page, make_admin, check_a11y, scheme):
         check_a11y(p, f"{scheme}{path.replace('/', '-')}")
     p.goto("/admin/members?q=" + name.split()[0])
     p.page.get_by_role("link", name=name).click()
+    p.page.wait_for_url(re.compile(r"/admin/members/\d+$"))
     check_a11y(p, f"{scheme}-member")
     p.page.get_by_label("Peer supporter").check()
     p.page.get_by_role("button", name="Grant role").click()
