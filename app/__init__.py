@@ -30,7 +30,19 @@ def create_app(config: type[Config] | None = None, overrides: dict | None = None
     _register_error_handlers(app)
     _install_security_headers(app)
     _register_cli(app)
+    _start_background_work(app)
     return app
+
+
+def _start_background_work(app: Flask) -> None:
+    from app.services import jobs
+
+    jobs.register(app)
+    # Load the detector's lexicon now, not on the first chat line (half a second that would
+    # otherwise stall a live room).
+    from moderation import assess
+
+    assess("warm up")
 
 
 def _configure(app: Flask, config: type[Config], overrides: dict) -> None:

@@ -328,7 +328,8 @@ def test_anonymous_presence_and_typing(app, member, new_member, facilitator, ses
     assert typing == [{"room": session_room, "name": "Anonymous 1"}]
     a.disconnect(NS)
     pres = [e["args"][0] for e in b.get_received(NS) if e["name"] == "room:presence"]
-    assert pres and "Anonymous 1" not in [x["name"] for x in pres[-1]["members"]]
+    assert pres[-1]["left"] == {"name": "Anonymous 1", "facilitator": False}
+    assert pres[-1]["count"] == 2  # the facilitator and visible-one are still here
     assert f
 
 

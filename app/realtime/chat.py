@@ -40,18 +40,9 @@ def on_connect(auth=None):
 
 def on_disconnect(*_args):
     try:
-        for room_id in chat.drop_socket(request.sid):
-            room = db.session.get(chat.Room, room_id)
-            if room is not None:
-                _broadcast_presence(room)
+        chat.drop_socket(request.sid)
     finally:
         db.session.remove()
-
-
-def _broadcast_presence(room) -> None:
-    members = chat.presence(room)
-    socketio.emit("room:presence", {"room": room.id, "members": members, "count": len(members)},
-                  to=chat.room_channel(room.id), namespace=NS)
 
 
 @authenticated
@@ -59,10 +50,15 @@ def on_join(member, _auth, payload=None):
     data = _obj(payload)
     joined = chat.join(member, _room(data), since=data.get("since"), sid=request.sid)
     room = joined.room
-    join_room(chat.room_channel(room.id), namespace=NS)
-    if joined.facilitator or permissions.is_peer(member):
-        join_room(chat.staff_channel(room.id), namespace=NS)
-    _broadcast_presence(room)
+    try:
+        join_room(chat.room_channel(room.id), namespace=NS)
+        if joined.facilitator or permissions.is_peer(member):
+            join_room(chat.staff_channel(room.id), namespace=NS)
+    except (KeyError, ValueError):  # the socket closed while joining: leave no ghost behind
+        chat.leave(member, room.id, request.sid)
+        return {"ok": False, "error": "The connection closed while joining. Please try again."}
+    if joined.arrived:
+        chat.publish_presence(room, joined=chat.presence_entry(member, room))
     return {
         "ok": True,
         "room": chat.room_payload(room),
@@ -80,9 +76,6 @@ def on_leave(member, _auth, payload=None):
     chat.leave(member, room_id, request.sid)
     leave_room(chat.room_channel(room_id), namespace=NS)
     leave_room(chat.staff_channel(room_id), namespace=NS)
-    room = db.session.get(chat.Room, room_id)
-    if room is not None:
-        _broadcast_presence(room)
     return {"ok": True}
 
 

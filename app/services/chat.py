@@ -270,6 +270,7 @@ class Joined:
     state: str
     facilitator: bool
     messages: list[ChatMessage]
+    arrived: bool  # this member's first open socket in the room
 
 
 def join(actor: Member | None, room_id: object, since: object = None, sid: str | None = None) -> Joined:
@@ -280,13 +281,15 @@ def join(actor: Member | None, room_id: object, since: object = None, sid: str |
     p = check_can_join(actor, room)
     if since is not None and (not isinstance(since, int) or isinstance(since, bool) or since < 0):
         raise Invalid("`since` should be the id of the last line you saw.", "since")
+    arrived = False
     if sid:
-        exists = db.session.scalar(select(RoomPresence.id).where(RoomPresence.sid == sid,
-                                                                 RoomPresence.room_id == room.id))
-        if exists is None:
+        mine = set(db.session.scalars(select(RoomPresence.sid).where(RoomPresence.room_id == room.id,
+                                                                     RoomPresence.member_id == actor.id)))
+        if sid not in mine:
             db.session.add(RoomPresence(room_id=room.id, member_id=actor.id, sid=sid))
+            arrived = not mine
     db.session.commit()
-    return Joined(room, p, room_state(room), is_room_facilitator(actor, room), history(room, since))
+    return Joined(room, p, room_state(room), is_room_facilitator(actor, room), history(room, since), arrived)
 
 
 def history(room: Room, since: int | None = None) -> list[ChatMessage]:
@@ -297,17 +300,53 @@ def history(room: Room, since: int | None = None) -> list[ChatMessage]:
 
 
 def leave(actor: Member, room_id: int, sid: str) -> None:
-    db.session.execute(delete(RoomPresence).where(RoomPresence.sid == sid, RoomPresence.room_id == room_id))
+    """A socket leaves a room; the room hears of it if that was the member's last socket there."""
+    _forget(sid, [room_id])
+
+
+def drop_socket(sid: str) -> None:
+    """A socket closed: forget its presence everywhere (and tell rooms it was the last one of)."""
+    _forget(sid, list(db.session.scalars(select(RoomPresence.room_id).where(RoomPresence.sid == sid))))
+
+
+def _forget(sid: str, room_ids: list[int]) -> None:
+    rows = list(db.session.scalars(select(RoomPresence).where(RoomPresence.sid == sid,
+                                                              RoomPresence.room_id.in_(room_ids))))
+    if not rows:
+        return
+    for row in rows:
+        db.session.delete(row)
     db.session.commit()
+    for row in rows:
+        still_here = db.session.scalar(select(RoomPresence.id).where(
+            RoomPresence.room_id == row.room_id, RoomPresence.member_id == row.member_id).limit(1))
+        room = db.session.get(Room, row.room_id)
+        member = db.session.get(Member, row.member_id)
+        if still_here is None and room is not None and member is not None:
+            publish_presence(room, left=presence_entry(member, room))
 
 
-def drop_socket(sid: str) -> list[int]:
-    """A socket closed: forget its presence everywhere. Returns the rooms it was in."""
-    rooms = list(db.session.scalars(select(RoomPresence.room_id).where(RoomPresence.sid == sid)))
-    if rooms:
-        db.session.execute(delete(RoomPresence).where(RoomPresence.sid == sid))
-        db.session.commit()
-    return rooms
+def presence_entry(member: Member, room: Room) -> dict:
+    p = participant(member, room)
+    listed = db.session.scalar(select(RoomFacilitator.id).where(RoomFacilitator.room_id == room.id,
+                                                                RoomFacilitator.member_id == member.id))
+    return {"name": label_for(member, p), "facilitator": listed is not None}
+
+
+def presence_count(room: Room) -> int:
+    return db.session.scalar(select(func.count(func.distinct(RoomPresence.member_id)))
+                             .where(RoomPresence.room_id == room.id)) or 0
+
+
+def publish_presence(room: Room, joined: dict | None = None, left: dict | None = None) -> None:
+    """Tell the room who arrived or left: one small event, never the whole list (the join ack
+    carries the list; a full list to everyone on every join grows with the square of the room)."""
+    payload = {"room": room.id, "count": presence_count(room)}
+    if joined is not None:
+        payload["joined"] = joined
+    if left is not None:
+        payload["left"] = left
+    socketio.emit("room:presence", payload, to=room_channel(room.id), namespace=NS)
 
 
 def presence(room: Room) -> list[dict]:
@@ -666,6 +705,8 @@ def remove(actor: Member | None, room_id: object, member_ref: object, reason: ob
     _announce(room, f"The facilitator removed {label_for(p.member, p)} from the session.", actor, "removed",
               member_id=p.member_id, reason=why)
     socketio.emit("member:removed", {"room": room.id, "reason": why}, to=member_channel(p.member_id), namespace=NS)
+    if sids:
+        publish_presence(room, left=presence_entry(p.member, room))
     # Stop their sockets hearing the room (every later event of theirs is refused anyway).
     for sid in sids:
         try:

@@ -173,17 +173,23 @@ def _emit_alert(flag: Flag, escalated: bool) -> None:
 def escalate_due() -> int:
     """Re-alert unclaimed urgent flags whose deadline has passed (run by a background task;
     deadlines are stored, so a restart loses nothing). Returns how many escalated."""
-    due = list(db.session.scalars(select(Flag).where(
+    candidates = list(db.session.scalars(select(Flag.id).where(
         Flag.state == "open", Flag.escalate_at.isnot(None), Flag.escalate_at <= now(),
         Flag.escalated_at.is_(None))))
-    for flag in due:
-        flag.escalated_at = now()
-        audit.record(None, "flag.escalated", None, flag_id=flag.id, level=flag.level)
-    if due:
+    escalated = []
+    for flag_id in candidates:
+        # Conditional update: if several workers run this loop, exactly one escalates each flag.
+        won = db.session.execute(update(Flag).where(Flag.id == flag_id, Flag.escalated_at.is_(None),
+                                                    Flag.state == "open").values(escalated_at=now())).rowcount
+        if won:
+            audit.record(None, "flag.escalated", None, flag_id=flag_id)
+            escalated.append(flag_id)
         db.session.commit()
-        for flag in due:
+    for flag_id in escalated:
+        flag = db.session.get(Flag, flag_id)
+        if flag is not None:
             _emit_alert(flag, escalated=True)
-    return len(due)
+    return len(escalated)
 
 
 # ---------------------------------------------------------------- the queue

@@ -52,5 +52,19 @@ def _escalation_loop(app: Flask) -> None:
 
 
 def start(app: Flask) -> None:
+    """Start the loops once per process (the dev server calls this at start; under gunicorn the
+    first request does). Each loop's writes are conditional, so several workers may run them."""
+    if app.extensions.get("kindred_jobs_started"):
+        return
+    app.extensions["kindred_jobs_started"] = True
     socketio.start_background_task(_loop, app)
     socketio.start_background_task(_escalation_loop, app)
+
+
+def register(app: Flask) -> None:
+    if not app.config.get("BACKGROUND_JOBS", True) or app.testing:
+        return
+
+    @app.before_request
+    def _start_jobs_once():
+        start(app)

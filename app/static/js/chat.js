@@ -116,14 +116,23 @@
     else { setStatus("Connected.", "ok"); }
   }
 
-  function showMembers(list) {
+  var members = {};
+  function drawMembers() {
     membersEl.textContent = "";
-    list.forEach(function (m) {
+    var names = Object.keys(members).sort(function (a, b) {
+      return (members[b].facilitator - members[a].facilitator) || a.localeCompare(b);
+    });
+    names.forEach(function (name) {
       var li = document.createElement("li");
-      li.textContent = m.name + (m.facilitator ? " (facilitator)" : "");
+      li.textContent = name + (members[name].facilitator ? " (facilitator)" : "");
       membersEl.appendChild(li);
     });
-    countEl.textContent = String(list.length);
+    countEl.textContent = String(names.length);
+  }
+  function showMembers(list) {
+    members = {};
+    list.forEach(function (m) { members[m.name] = m; });
+    drawMembers();
   }
 
   function showQueue(list) {
@@ -165,7 +174,12 @@
     if (li) { li.querySelector(".body").textContent = "(deleted by the facilitator)"; li.classList.add("deleted"); }
   });
   socket.on("room:state", function (room) { if (room.id === roomId) { applyState(room); } });
-  socket.on("room:presence", function (data) { if (data.room === roomId) { showMembers(data.members); } });
+  socket.on("room:presence", function (data) {
+    if (data.room !== roomId) { return; }
+    if (data.joined) { members[data.joined.name] = data.joined; }
+    if (data.left) { delete members[data.left.name]; }
+    drawMembers();
+  });
   socket.on("hand:queue", function (data) { if (data.room === roomId) { showQueue(data.queue); } });
   var typingTimer = null;
   socket.on("typing", function (data) {
