@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import request
 from flask_socketio import emit, join_room, leave_room
 
-from app.extensions import db, socketio
+from app.extensions import db
 from app.realtime.auth import accept_connection, authenticated
 from app.services import chat, duty, permissions
 from app.services.errors import Invalid

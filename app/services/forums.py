@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, lazyload, selectinload
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import (
@@ -120,13 +120,6 @@ def author_label(post: Post) -> str:
     if post.author is None:
         return DELETED_MEMBER
     return post.author.pseudonym
-
-
-def thread_author_label(thread: Thread, members: dict[int, Member]) -> str:
-    if thread.opener_alias is not None:
-        return f"{ANONYMOUS} {thread.opener_alias}"
-    m = members.get(thread.author_id) if thread.author_id else None
-    return m.pseudonym if m else DELETED_MEMBER
 
 
 def slugify(title: str) -> str:
@@ -249,33 +242,35 @@ def category_page(actor: Member | None, category: Category, cursor: str | None =
     if not page.readable:
         return page
     after = _parse_thread_cursor(cursor)
-    base = select(Thread).where(Thread.category_id == category.id)
+    # Plain rows with the opener's pseudonym joined in (no ORM objects on the busiest list page).
+    base = (select(*_THREAD_COLUMNS, Member.pseudonym.label("author_pseudonym"))
+            .outerjoin(Member, Member.id == Thread.author_id)
+            .where(Thread.category_id == category.id))
     if not is_staff(actor):
         base = base.where(Thread.deleted_at.is_(None), Thread.hidden_at.is_(None))
-    pinned: list[Thread] = []
+    pinned: list = []
     if after is None:
-        pinned = list(db.session.scalars(base.where(Thread.pinned.is_(True))
+        pinned = list(db.session.execute(base.where(Thread.pinned.is_(True))
                                          .order_by(Thread.last_post_at.desc(), Thread.id.desc()).limit(20)))
     q = base.where(Thread.pinned.is_(False)).order_by(Thread.last_post_at.desc(), Thread.id.desc())
     if after:
         stamp, tid = after
         q = q.where(or_(Thread.last_post_at < stamp, and_(Thread.last_post_at == stamp, Thread.id < tid)))
-    threads = list(db.session.scalars(q.limit(THREADS_PER_PAGE + 1)))
+    threads = list(db.session.execute(q.limit(THREADS_PER_PAGE + 1)))
     more = len(threads) > THREADS_PER_PAGE
     threads = threads[:THREADS_PER_PAGE]
     everything = pinned + threads
-    author_ids = {t.author_id for t in everything if t.author_id}
-    members = {m.id: m for m in db.session.scalars(
-        select(Member).where(Member.id.in_(author_ids)).options(lazyload(Member.roles)))} if author_ids else {}
     reads: dict[int, int] = {}
     if actor and everything:
         reads = dict(db.session.execute(select(ThreadRead.thread_id, ThreadRead.last_read_post_id).where(
             ThreadRead.member_id == actor.id, ThreadRead.thread_id.in_([t.id for t in everything]))).all())
 
-    def row(t: Thread) -> ThreadRow:
+    def row(t) -> ThreadRow:
         last_read = reads.get(t.id)
         unread = actor is not None and (last_read is None or (t.last_post_id or 0) > last_read)
-        return ThreadRow(t, thread_author_label(t, members), unread, None)
+        author = f"{ANONYMOUS} {t.opener_alias}" if t.opener_alias is not None else (
+            t.author_pseudonym or DELETED_MEMBER)
+        return ThreadRow(t, author, unread, None)
 
     page.pinned = [row(t) for t in pinned]
     page.threads = [row(t) for t in threads]
@@ -371,6 +366,10 @@ def thread_page(actor: Member | None, thread: Thread, after: str | None = None,
     return ThreadPage(thread, views, has_before, has_after, ids[0] if ids else None,
                       ids[-1] if ids else None, following, thread.post_count)
 
+
+_THREAD_COLUMNS = (Thread.id, Thread.title, Thread.author_id, Thread.opener_alias, Thread.last_post_at,
+                   Thread.last_post_id, Thread.post_count, Thread.pinned, Thread.locked, Thread.hidden_at,
+                   Thread.deleted_at)
 
 _POST_COLUMNS = (Post.id, Post.thread_id, Post.author_id, Post.alias_number, Post.body_html, Post.content_warning,
                  Post.created_at, Post.edited_at, Post.deleted_at, Post.hidden_at, Post.held_at)
