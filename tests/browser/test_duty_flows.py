@@ -65,3 +65,23 @@ def test_level_3_post_reaches_a_peer_who_claims_reaches_out_and_closes(new_page,
     peer.page.get_by_role("button", name="Close").click()
     expect(peer.page.get_by_role("heading", name="Take a moment")).to_be_visible()
     check_a11y(peer, "debrief")
+
+
+def test_queue_shows_claims_by_others_live(new_page, grant_role):
+    watcher, claimer, writer = new_page(), new_page(), new_page()
+    sign_up(watcher, "Queue Watcher")
+    sign_up(claimer, "Queue Claimer")
+    for name in ("Queue Watcher", "Queue Claimer"):
+        grant_role(name, "peer_supporter")
+    for p in (watcher, claimer):
+        p.goto("/duty")
+        p.page.get_by_role("button", name="Go on duty").click()
+    sign_up(writer, "Queue Writer")
+    write_thread(writer, "wellbeing", "Goodbye", "Goodbye everyone, I have the pills saved and tonight is the night.")
+    watcher.goto("/queue")
+    item = watcher.page.locator(".queue li").first
+    expect(item).to_contain_text("unclaimed")
+    claimer.goto("/queue")
+    claimer.page.locator(".queue li a").first.click()
+    claimer.page.get_by_role("button", name="Claim").click()
+    expect(item).to_contain_text("claimed by Queue Claimer", timeout=10_000)
