@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import (
@@ -86,7 +85,9 @@ def get_category_for(actor: Member | None, slug: str) -> Category:
 def get_thread_for(actor: Member | None, thread_id: int) -> Thread:
     """The thread, if actor may read it; NotFound otherwise (never "forbidden": that would tell
     an outsider a group thread exists)."""
-    thread = db.session.get(Thread, thread_id, options=[joinedload(Thread.category)])
+    found = db.session.execute(select(Thread, Category).join(Category, Category.id == Thread.category_id)
+                               .where(Thread.id == thread_id)).first()
+    thread = found[0] if found else None
     if thread is None or not can_read_category(actor, thread.category):
         raise NotFound("There's no such thread, or it isn't visible to you.")
     if (thread.deleted_at or thread.hidden_at) and not is_staff(actor):
