@@ -272,3 +272,29 @@ def safety_dashboard():
         abort(400, description="Choose between 1 and 365 days.")
     return render_template("admin/safety.html", d=duty.dashboard(sessions.current_member(), days), days=days,
                            outcomes=duty.OUTCOMES)
+
+
+@bp.route("/resources/<int:resource_id>", methods=["GET", "POST"])
+def resource_edit(resource_id: int):
+    from app.extensions import db
+    from app.models import SupportResource
+    from app.services import safety
+    from app.web.forms import ResourceForm
+
+    res = db.session.get(SupportResource, resource_id)
+    if res is None:
+        abort(404)
+    form = ResourceForm() if request.method == "POST" else ResourceForm(
+        formdata=None, obj=res, data={"position": str(res.position), "url": res.url or ""})
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            safety.save_resource(sessions.current_member(), res, form.name.data, form.description.data,
+                                 form.contact.data, form.url.data, form.is_crisis_line.data, form.position.data,
+                                 hours=form.hours.data)
+        except DomainError as err:
+            form_errors(form, err)
+        else:
+            flash("Resource saved.", "success")
+            return redirect(url_for("admin.resources"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("admin/resource_edit.html", form=form, resource=res), status

@@ -49,13 +49,17 @@ def queue():
 @bp.get("/queue/<int:flag_id>")
 @signed_in_required
 def item(flag_id: int):
+    return _item_page(flag_id)
+
+
+def _item_page(flag_id: int, status: int = 200):
     _staff_only()
     flag = duty.get_flag_for(_me(), flag_id)
     debrief = request.args.get("debrief") == "1"
     return render_template("safety/item.html", flag=flag, notes=duty.notes(_me(), flag), outcomes=duty.OUTCOMES,
                            kinds=duty.KINDS, where=duty.where_of(flag), debrief=debrief,
                            others=[m for m in duty.on_duty() if m.id != _me().id] if debrief else [],
-                           claimed_by=_name(flag.claimed_by_id))
+                           claimed_by=_name(flag.claimed_by_id)), status
 
 
 def _name(member_id):
@@ -68,13 +72,21 @@ def _name(member_id):
     return m.pseudonym if m else forums.DELETED_MEMBER
 
 
+def _refused(flag_id: int, err: DomainError):
+    """Show the item again with the reason, and a 4xx status (nothing changed)."""
+    from app.extensions import db
+
+    db.session.rollback()
+    flash(err.message, "error")
+    return _item_page(flag_id, err.status)
+
+
 def _act(flag_id: int, fn, success: str, **kw):
     _staff_only()
     try:
         fn(_me(), flag_id, **kw)
     except DomainError as err:
-        flash(err.message, "error")
-        return redirect(url_for("safety.item", flag_id=flag_id), code=303)
+        return _refused(flag_id, err)
     flash(success, "success")
     return None
 
@@ -107,8 +119,7 @@ def close(flag_id: int):
     try:
         flag = duty.close(_me(), flag_id, request.form.get("outcome"), request.form.get("note"))
     except DomainError as err:
-        flash(err.message, "error")
-        return redirect(url_for("safety.item", flag_id=flag_id), code=303)
+        return _refused(flag_id, err)
     flash("Closed. Thank you for looking after someone.", "success")
     if flag.level >= 3:  # care for the peers: a moment to debrief
         return redirect(url_for("safety.item", flag_id=flag_id, debrief=1), code=303)
@@ -122,8 +133,7 @@ def reach_out(flag_id: int):
     try:
         room = duty.reach_out(_me(), flag_id)
     except DomainError as err:
-        flash(err.message, "error")
-        return redirect(url_for("safety.item", flag_id=flag_id), code=303)
+        return _refused(flag_id, err)
     return redirect(url_for("rooms.room", room_id=room.id), code=303)
 
 
