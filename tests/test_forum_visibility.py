@@ -187,3 +187,10 @@ def test_thread_and_category_pages_use_a_fixed_number_of_queries(app, member, ne
         start_thread(writers[i % 5], "off-topic", f"Even more {i}", "x")
     assert _count_queries(app, reader.client, "/c/off-topic") == q_cat
     assert q_big <= 20 and q_cat <= 20
+
+
+def test_readers_who_are_not_signed_in_get_no_cookie(client, member):
+    tid = thread_id(start_thread(member, "treatment", "Cookie-free", "Nothing to track here."))
+    for path in ("/", "/c/treatment", f"/t/{tid}", "/search?q=track", "/rooms", "/privacy"):
+        r = client.get(path)
+        assert r.status_code == 200 and "Set-Cookie" not in r.headers, path

@@ -88,7 +88,9 @@ def _membership(cat: Category) -> str | None:
 def thread(thread_id: int, slug: str | None = None):
     t = _get_thread(thread_id)
     page = forums.thread_page(_me(), t, after=request.args.get("after"), before=request.args.get("before"))
-    return render_template("forums/thread.html", page=page, thread=t, form=_compose(),
+    # Only a signed-in reader gets the reply form (and so a CSRF token and a session cookie).
+    form = _compose() if _me() else None
+    return render_template("forums/thread.html", page=page, thread=t, form=form,
                            support=_support_panel(), reactions=forums.REACTIONS,
                            staff=forums.is_staff(_me()), categories=_move_targets(t))
 
