@@ -353,23 +353,13 @@ def raise_concern(actor: Member | None, post: Post, note: object) -> Flag:
     """"I'm worried about someone": a private concern about a post. Peers see it in the
     queue; the writer never learns who raised it."""
     actor = permissions.require_member(actor)
-    text = clean_text(note or "", field="note", label="What worries you", max_length=1000).strip()
-    from app.services import safety
-
-    flag = Flag(kind="concern", level=2, target="self", post=post, subject_id=post.author_id,
-                reporter_id=actor.id, report_note=text or None, reasons=["a member is worried about this writer"],
-                excerpt=_excerpt(post.body_md), created_at=now())
-    flag.escalate_at = safety.escalation_deadline(flag)
-    db.session.add(flag)
-    db.session.commit()
-    announce(flag)
-    return flag
+    return _concern(actor, note, post.body_md, post=post, subject_id=post.author_id)
 
 
 def raise_line_concern(actor: Member | None, room_id: object, message_id: object, note: object = None) -> Flag:
     """The same, about a line in a live room the member can see."""
     from app.models import ChatMessage
-    from app.services import chat, safety
+    from app.services import chat
 
     actor = permissions.require_member(actor)
     room = chat.get_room_for(actor, room_id)
@@ -378,20 +368,22 @@ def raise_line_concern(actor: Member | None, room_id: object, message_id: object
         raise NotFound("There's no such line in this room.")
     if msg.author_id == actor.id:
         raise Invalid("That's your own line. If you need support, you can talk to a peer supporter now.")
+    return _concern(actor, note, msg.body, chat_message_id=msg.id, room_id=room.id, subject_id=msg.author_id)
+
+
+def _concern(actor: Member, note: object, words: str, **where) -> Flag:
+    """Record a concern as a level 2 flag (with its escalation deadline) and alert the peers."""
+    from app.services import safety
+
     text = clean_text(note or "", field="note", label="What worries you", max_length=1000).strip()
-    flag = Flag(kind="concern", level=2, target="self", chat_message_id=msg.id, room_id=room.id,
-                subject_id=msg.author_id, reporter_id=actor.id, report_note=text or None,
-                reasons=["a member is worried about this writer"], excerpt=_excerpt(msg.body), created_at=now())
+    flag = Flag(kind="concern", level=2, target="self", reporter_id=actor.id, report_note=text or None,
+                reasons=["a member is worried about this writer"], excerpt=safety.excerpt(words),
+                created_at=now(), **where)
     flag.escalate_at = safety.escalation_deadline(flag)
     db.session.add(flag)
     db.session.commit()
     announce(flag)
     return flag
-
-
-def _excerpt(text: str) -> str:
-    text = " ".join((text or "").split())
-    return text[:237] + "…" if len(text) > 240 else text
 
 
 def plan_for(actor: Member | None) -> SafetyPlan | None:

@@ -78,7 +78,7 @@ def screen_post(writer: Member, post: Post, text: str) -> Screening:
     if a.level <= 0:
         return Screening()
     flag = Flag(kind="crisis", level=a.level, target=a.target, reasons=list(a.reasons),
-                post=post, subject_id=writer.id, excerpt=_excerpt(text), created_at=utcnow())
+                post=post, subject_id=writer.id, excerpt=excerpt(text), created_at=utcnow())
     flag.escalate_at = escalation_deadline(flag)
     db.session.add(flag)
     result = Screening(level=a.level, target=a.target, reasons=tuple(a.reasons), flag=flag)
@@ -101,14 +101,14 @@ def screen_line(writer: Member, message, room, text: str) -> Screening:
     if a.level <= 0:
         return Screening()
     flag = Flag(kind="crisis", level=a.level, target=a.target, reasons=list(a.reasons),
-                chat_message_id=message.id, room_id=room.id, subject_id=writer.id, excerpt=_excerpt(text),
+                chat_message_id=message.id, room_id=room.id, subject_id=writer.id, excerpt=excerpt(text),
                 created_at=utcnow())
     flag.escalate_at = escalation_deadline(flag)
     db.session.add(flag)
     return Screening(level=a.level, target=a.target, reasons=tuple(a.reasons), flag=flag)
 
 
-def _excerpt(text: str) -> str:
+def excerpt(text: str) -> str:
     """A short excerpt for peers (never logged)."""
     text = " ".join((text or "").split())
     return text[:237] + "…" if len(text) > 240 else text

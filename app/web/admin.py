@@ -150,7 +150,34 @@ def site_settings():
     return render_template("admin/settings.html", form=form), status
 
 
-# ---------------------------------------------------------------- categories
+# ---------------------------------------------------------------- categories, resources
+
+def _save(form, save, message: str, endpoint: str):
+    """Run a service save for a submitted form: a redirect on success, None (errors attached
+    to the form) when the service refuses."""
+    try:
+        save()
+    except DomainError as err:
+        form_errors(form, err)
+        return None
+    flash(message, "success")
+    return redirect(url_for(endpoint))
+
+
+def _save_category(form, category):
+    from app.services import forums
+
+    return lambda: forums.save_category(sessions.current_member(), category, form.name.data, form.slug.data,
+                                        form.description.data, form.is_group.data, form.position.data)
+
+
+def _save_resource(form, resource):
+    from app.services import safety
+
+    return lambda: safety.save_resource(sessions.current_member(), resource, form.name.data, form.description.data,
+                                        form.contact.data, form.url.data, form.is_crisis_line.data,
+                                        form.position.data, hours=form.hours.data)
+
 
 @bp.route("/categories", methods=["GET", "POST"])
 def categories():
@@ -159,14 +186,9 @@ def categories():
 
     form = CategoryForm(prefix="new")
     if request.method == "POST" and form.validate_on_submit():
-        try:
-            forums.save_category(sessions.current_member(), None, form.name.data, form.slug.data,
-                                 form.description.data, form.is_group.data, form.position.data)
-        except DomainError as err:
-            form_errors(form, err)
-        else:
-            flash("Category added.", "success")
-            return redirect(url_for("admin.categories"))
+        done = _save(form, _save_category(form, None), "Category added.", "admin.categories")
+        if done:
+            return done
     status = 400 if request.method == "POST" else 200
     rows = forums.list_categories(sessions.current_member(), include_archived=True)
     return render_template("admin/categories.html", form=form, rows=rows), status
@@ -189,14 +211,9 @@ def category_edit(category_id: int):
     form = CategoryForm() if request.method == "POST" else CategoryForm(
         formdata=None, obj=cat, data={"position": str(cat.position)})
     if request.method == "POST" and form.validate_on_submit():
-        try:
-            forums.save_category(sessions.current_member(), cat, form.name.data, form.slug.data,
-                                 form.description.data, form.is_group.data, form.position.data)
-        except DomainError as err:
-            form_errors(form, err)
-        else:
-            flash("Category saved.", "success")
-            return redirect(url_for("admin.categories"))
+        done = _save(form, _save_category(form, cat), "Category saved.", "admin.categories")
+        if done:
+            return done
     status = 400 if request.method == "POST" else 200
     return render_template("admin/category_edit.html", form=form, category=cat), status
 
@@ -219,15 +236,9 @@ def resources():
         return redirect(url_for("admin.resources"))
     form = ResourceForm()
     if request.method == "POST" and form.validate_on_submit():
-        try:
-            safety.save_resource(sessions.current_member(), None, form.name.data, form.description.data,
-                                 form.contact.data, form.url.data, form.is_crisis_line.data, form.position.data,
-                                 hours=form.hours.data)
-        except DomainError as err:
-            form_errors(form, err)
-        else:
-            flash("Resource added.", "success")
-            return redirect(url_for("admin.resources"))
+        done = _save(form, _save_resource(form, None), "Resource added.", "admin.resources")
+        if done:
+            return done
     status = 400 if request.method == "POST" else 200
     return render_template("admin/resources.html", form=form, rows=safety.all_resources()), status
 
@@ -278,7 +289,6 @@ def safety_dashboard():
 def resource_edit(resource_id: int):
     from app.extensions import db
     from app.models import SupportResource
-    from app.services import safety
     from app.web.forms import ResourceForm
 
     res = db.session.get(SupportResource, resource_id)
@@ -287,14 +297,8 @@ def resource_edit(resource_id: int):
     form = ResourceForm() if request.method == "POST" else ResourceForm(
         formdata=None, obj=res, data={"position": str(res.position), "url": res.url or ""})
     if request.method == "POST" and form.validate_on_submit():
-        try:
-            safety.save_resource(sessions.current_member(), res, form.name.data, form.description.data,
-                                 form.contact.data, form.url.data, form.is_crisis_line.data, form.position.data,
-                                 hours=form.hours.data)
-        except DomainError as err:
-            form_errors(form, err)
-        else:
-            flash("Resource saved.", "success")
-            return redirect(url_for("admin.resources"))
+        done = _save(form, _save_resource(form, res), "Resource saved.", "admin.resources")
+        if done:
+            return done
     status = 400 if request.method == "POST" else 200
     return render_template("admin/resource_edit.html", form=form, resource=res), status
