@@ -9,7 +9,7 @@ FLASK  := $(VENV)/bin/flask --app wsgi
 PORT   ?= 5000
 export PORT
 
-.PHONY: run test setup setup-test browser clean
+.PHONY: run test setup setup-test browser clean translations extract-messages
 
 $(VENV)/.installed-run: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,9 +21,20 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed-run
 	$(VENV)/bin/pip install --quiet -e '.[test]'
 	touch $@
 
-setup: $(VENV)/.installed-run
+setup: $(VENV)/.installed-run translations
 
-setup-test: $(VENV)/.installed-test browser
+# Compile the gettext catalogs (app/translations/*/LC_MESSAGES/messages.po -> .mo).
+translations: $(VENV)/.installed-run
+	@if ls app/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
+		$(VENV)/bin/pybabel compile --statistics -d app/translations; fi
+
+# Refresh the template and every catalog after changing strings (docs/translating.md).
+extract-messages: $(VENV)/.installed-run
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 --no-location --sort-output -o app/translations/messages.pot .
+	@if ls app/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
+		$(VENV)/bin/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching; fi
+
+setup-test: $(VENV)/.installed-test translations browser
 
 browser:
 	@bash scripts/ensure-chromium.sh

@@ -38,6 +38,9 @@ class Member(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     discreet_mode: Mapped[bool] = mapped_column(Boolean, default=False)
     banned_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # Interface language chosen in account settings (a code from app.i18n.LANGUAGES); None
+    # means "follow the browser's Accept-Language".
+    language: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
     roles: Mapped[list[MemberRole]] = relationship(
         back_populates="member", cascade="all, delete-orphan", lazy="selectin"
