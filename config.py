@@ -28,7 +28,13 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE / 'kindred.sqlite3'}"
     )
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # PostgreSQL connections are checked before use (a restarted database must not surface as
+    # a 500) and pooled per worker; SQLite needs neither.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = (
+        {"pool_pre_ping": True, "pool_size": _env_int("DB_POOL_SIZE", 10),
+         "max_overflow": _env_int("DB_MAX_OVERFLOW", 20), "pool_recycle": 1800}
+        if SQLALCHEMY_DATABASE_URI.startswith("postgresql") else {}
+    )
 
     # Bodies larger than this get a friendly 413; no form here needs more.
     MAX_CONTENT_LENGTH = 256 * 1024
@@ -56,7 +62,14 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session, which is bounded above
 
     # Rate limits. Keys are salted hashes of the client address (see services/ratelimit.py).
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # With Redis, every worker counts against the same limits (and shares the salt, kept there
+    # with a TTL); without it, counts live in this process's memory.
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "kindred")
+    # Forum pages keep working while Redis is away: limits fall back to memory until it is back.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
     RATELIMIT_ENABLED = True
     RATELIMIT_SALT_ROTATE_SECONDS = 6 * 3600
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "20 per minute")
@@ -82,6 +95,7 @@ class Config:
     # Socket.IO. threading needs nothing but simple-websocket and runs anywhere; production
     # picks gevent (see the benchmark figures in ../shared/bench/README.md).
     SOCKETIO_ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE", "threading")
+    # Several workers: Redis carries every emit to the worker holding the recipient's socket.
     SOCKETIO_MESSAGE_QUEUE = os.environ.get("REDIS_URL") or None
 
     # Number of reverse proxies in front of Kindred (nginx, HAProxy): their X-Forwarded-* headers

@@ -46,7 +46,7 @@ def get_metadata():
 def include_object(obj, name, type_, reflected, compare_to):
     """Leave the full-text index alone: it is created by hand in a migration (FTS5 on SQLite),
     and its shadow tables are SQLite's own."""
-    if type_ == "table" and name and name.startswith("post_fts"):
+    if type_ == "table" and name and name.startswith(("post_fts", "post_search")):
         return False
     return True
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import html
 import re
-import shutil
+import secrets
 from pathlib import Path
 
 import pytest
 
 from app import create_app
 from config import TestConfig
+from tests import db as testdb
+from tests.db import connect  # noqa: F401  (tests import it from here too)
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -20,25 +22,45 @@ pytest_plugins = ["tests.fixtures.live"]
 
 
 @pytest.fixture(scope="session")
-def migrated_db(tmp_path_factory) -> Path:
+def migrated_db(tmp_path_factory):
     """One database migrated with `alembic upgrade head`; each test gets a copy."""
-    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
-    app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
     from flask_migrate import upgrade
 
+    from app.extensions import db
+
+    if testdb.ON_POSTGRES:
+        template = testdb.create_pg_database()
+    else:
+        template = testdb.new_sqlite(tmp_path_factory.mktemp("template"))
+    app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": template.url})
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"))
-        from app.extensions import db
-
         db.engine.dispose()
-    return path
+    yield template
+    if testdb.ON_POSTGRES:
+        testdb.drop_pg_database(template)
 
 
 @pytest.fixture
-def db_path(tmp_path, migrated_db) -> Path:
-    path = tmp_path / "kindred.sqlite3"
-    shutil.copy(migrated_db, path)
-    return path
+def db_path(tmp_path, migrated_db) -> testdb.TestDB:
+    """This test's own migrated database (a file copy on SQLite, a template clone on PostgreSQL)."""
+    if testdb.ON_POSTGRES:
+        database = testdb.create_pg_database(template=migrated_db.name)
+        yield database
+        testdb.drop_pg_database(database)
+    else:
+        yield testdb.new_sqlite(tmp_path, template=migrated_db.path)
+
+
+def backend_overrides() -> dict:
+    """What an in-process test app uses besides its database: on the PostgreSQL pass, Redis
+    holds the rate-limit counters (under a prefix of this app's own, so tests don't share
+    counts). The Socket.IO message queue stays off in-process: one process needs none, and the
+    multi-worker path is tested against real gunicorn workers (tests/test_stack.py)."""
+    if not testdb.REDIS_URL:
+        return {}
+    return {"REDIS_URL": testdb.REDIS_URL, "RATELIMIT_STORAGE_URI": testdb.REDIS_URL,
+            "RATELIMIT_KEY_PREFIX": f"kt{secrets.token_hex(6)}", "SOCKETIO_MESSAGE_QUEUE": None}
 
 
 @pytest.fixture
@@ -47,7 +69,11 @@ def make_app(db_path):
     built = []
 
     def _make(config=TestConfig, **overrides):
-        overrides.setdefault("SQLALCHEMY_DATABASE_URI", f"sqlite:///{db_path}")
+        overrides.setdefault("SQLALCHEMY_DATABASE_URI", db_path.url)
+        for key, value in backend_overrides().items():
+            overrides.setdefault(key, value)
+        if not db_path.is_sqlite:
+            overrides.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_size": 5, "max_overflow": 10})
         app = create_app(config, overrides)
         built.append(app)
         return app

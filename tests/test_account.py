@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 
+from tests.db import connect
 import pytest
 
 from tests.conftest import PASSPHRASE, Member, page_text
@@ -153,7 +153,7 @@ def test_delete_account(app, member, db_path, choice):
     assert r.status_code == 302
     assert seen == [choice]
     assert not member.is_signed_in()
-    with sqlite3.connect(db_path) as con:
+    with connect(db_path) as con:
         assert con.execute("SELECT count(*) FROM member").fetchone()[0] == 0
         assert con.execute("SELECT count(*) FROM recovery_code").fetchone()[0] == 0
         assert con.execute("SELECT count(*) FROM auth_session").fetchone()[0] == 0

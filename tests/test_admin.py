@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 
+from tests.db import connect
 import pytest
 
 from tests.conftest import Member, page_text
@@ -19,7 +19,7 @@ def member_id(app, name):
 
 
 def audit_rows(db_path):
-    with sqlite3.connect(db_path) as con:
+    with connect(db_path) as con:
         return [(a, s, json.loads(d)) for a, s, d in
                 con.execute("SELECT action, subject_id, detail FROM audit_entry ORDER BY id")]
 

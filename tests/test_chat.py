@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import timedelta
 
+from tests.db import ago, connect
 import pytest
 
 from app.extensions import socketio
@@ -86,7 +86,7 @@ def test_line_is_stored_before_broadcast_and_history_shows_it(app, member, room,
     a = sock(app, member)
     join(a, room)
     ack = send(a, room, "kept for later")
-    with sqlite3.connect(db_path) as con:
+    with connect(db_path) as con:
         assert con.execute("SELECT body FROM chat_message WHERE id=?", (ack["id"],)).fetchone()[0] == "kept for later"
     b = sock(app, member)
     assert [m["body"] for m in join(b, room)["messages"]][-1] == "kept for later"
@@ -114,7 +114,7 @@ def test_resend_with_the_same_client_id_is_one_line(app, member, new_member, roo
     again = send(a, room, "only once", client_id="abc-123")
     assert first["id"] == again["id"] and again["duplicate"] is True
     assert len(lines(b)) == 1
-    with sqlite3.connect(db_path) as con:
+    with connect(db_path) as con:
         assert con.execute("SELECT count(*) FROM chat_message").fetchone()[0] == 1
 
 
@@ -235,12 +235,12 @@ def test_mute_is_explained_and_ends(app, member, facilitator, session_room, db_p
     refused = send(m, session_room, "but...")
     assert refused["ok"] is False and "You're muted in this room until" in refused["error"]
     assert "Please give others space" in refused["error"]
-    with sqlite3.connect(db_path) as con:
-        con.execute("UPDATE room_participant SET muted_until = datetime('now', '-1 minute')")
+    with connect(db_path) as con:
+        con.execute("UPDATE room_participant SET muted_until = ?", (ago(minutes=1),))
     assert send(m, session_room, "thank you")["ok"] is True
     system = [x["body"] for x in lines(f) if x["kind"] == "system"]
     assert "The facilitator muted Anonymous 1 for 5 minutes." in system
-    with sqlite3.connect(db_path) as con:
+    with connect(db_path) as con:
         assert con.execute("SELECT count(*) FROM audit_entry WHERE action='room.muted'").fetchone()[0] == 1
 
 
@@ -306,7 +306,7 @@ def test_flagged_line_alerts_the_facilitator_and_supports_the_writer(app, member
     alerts = [e["args"][0] for e in f.get_received(NS) if e["name"] == "alert:flag"]
     assert alerts and alerts[0]["message_id"] == ack["id"] and alerts[0]["level"] >= 2
     assert not [e for e in m.get_received(NS) if e["name"] == "alert:flag"]  # members don't get alerts
-    with sqlite3.connect(db_path) as con:
+    with connect(db_path) as con:
         kind, cmid = con.execute("SELECT kind, chat_message_id FROM flag").fetchone()
     assert kind == "crisis" and cmid == ack["id"]
 
@@ -341,7 +341,7 @@ def test_session_lines_can_vanish_when_it_ends(app, member, facilitator, db_path
     join(m, rid)
     send(m, rid, "gone after")
     f.emit("room:end", {"room": rid}, namespace=NS, callback=True)
-    with sqlite3.connect(db_path) as con:
+    with connect(db_path) as con:
         assert con.execute("SELECT count(*) FROM chat_message WHERE room_id=?", (rid,)).fetchone()[0] == 0
 
 
@@ -350,11 +350,11 @@ def test_retention_purge(app, member, room, db_path, runner):
     join(a, room)
     send(a, room, "old line")
     send(a, room, "new line")
-    with sqlite3.connect(db_path) as con:
-        con.execute("UPDATE chat_message SET created_at = datetime('now', '-40 days') WHERE body='old line'")
+    with connect(db_path) as con:
+        con.execute("UPDATE chat_message SET created_at = ? WHERE body='old line'", (ago(days=40),))
     result = runner.invoke(args=["kindred", "purge-chat"])
     assert "Deleted 1 expired" in result.output
-    with sqlite3.connect(db_path) as con:
+    with connect(db_path) as con:
         assert [b for (b,) in con.execute("SELECT body FROM chat_message")] == ["new line"]
 
 
@@ -387,7 +387,7 @@ def test_peer_chat_from_request_to_outcome(app, member, peer, new_member, db_pat
     assert "Finding a peer supporter" in page_text(status)
     assert "Waiting since" in page_text(peer.client.get("/support/requests"))
     assert member.client.get("/support/requests").status_code == 403
-    with sqlite3.connect(db_path) as con:
+    with connect(db_path) as con:
         req_id = con.execute("SELECT id FROM peer_request").fetchone()[0]
     m = sock(app, member)
     r = post_button(peer, "/support/requests", f"/support/requests/{req_id}/accept")
@@ -408,7 +408,7 @@ def test_peer_chat_from_request_to_outcome(app, member, peer, new_member, db_pat
                                                                  "outcome": "supported", "note": "Safety plan made"})
     assert r.status_code == 303
     assert send(m, room_id, "are you there?")["error"] == "This session has ended."
-    with sqlite3.connect(db_path) as con:
+    with connect(db_path) as con:
         assert con.execute("SELECT state, outcome FROM peer_request").fetchone() == ("ended", "supported")
 
 
@@ -430,7 +430,7 @@ def test_unanswered_request_is_told_honestly(make_app, new_member):
 def test_one_open_request_per_member(member, db_path):
     post_button(member, "/support/talk", "/support/talk")
     post_button(member, "/support/talk", "/support/talk")
-    with sqlite3.connect(db_path) as con:
+    with connect(db_path) as con:
         assert con.execute("SELECT count(*) FROM peer_request").fetchone()[0] == 1
 
 
@@ -444,7 +444,7 @@ def test_export_and_delete_include_chat_lines(app, member, new_member, room, db_
     assert data["chat"]["chat_lines"][0]["body"] == "my line"
     member.post_form("/account", "/account/delete", {"delete-content": "keep", "delete-passphrase": PASSPHRASE,
                                                      "delete-confirm": "y"}, prefix="delete")
-    with sqlite3.connect(db_path) as con:
+    with connect(db_path) as con:
         assert con.execute("SELECT author_label, author_id FROM chat_message").fetchone() == ("deleted member", None)
     assert grant  # imported helper stays in use for other modules
 
@@ -453,7 +453,7 @@ def test_admin_sets_retention_per_room(app, admin, member, room, db_path):
     r = post_button(admin, "/admin/rooms", "/admin/rooms", {"room_id": room, "retention_days": "7",
                                                             "vanish_on_end": "y"})
     assert r.status_code == 302
-    with sqlite3.connect(db_path) as con:
+    with connect(db_path) as con:
         assert con.execute("SELECT retention_days, vanish_on_end FROM room WHERE id=?", (room,)).fetchone() == (7, 1)
         assert con.execute("SELECT count(*) FROM audit_entry WHERE action='room.retention'").fetchone()[0] == 1
     r = post_button(admin, "/admin/rooms", "/admin/rooms", {"room_id": room, "retention_days": "forever"})

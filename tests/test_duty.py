@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-import sqlite3
 import threading
 from datetime import timedelta
 
+from tests.db import connect
 import pytest
 
 from app.extensions import socketio
@@ -32,7 +32,7 @@ def alerts(s):
 
 
 def flag_ids(db_path):
-    with sqlite3.connect(db_path) as con:
+    with connect(db_path) as con:
         return [r[0] for r in con.execute("SELECT id FROM flag ORDER BY id")]
 
 
@@ -43,7 +43,7 @@ def test_grant_command(app, runner, member, db_path):
     assert "every account is" in runner.invoke(args=["kindred", "grant", "willow", "member"]).output
     assert runner.invoke(args=["kindred", "grant", "nobody-here", "admin"]).exit_code != 0
     assert runner.invoke(args=["kindred", "grant", "willow", "emperor"]).exit_code != 0
-    with sqlite3.connect(db_path) as con:
+    with connect(db_path) as con:
         assert con.execute("SELECT count(*) FROM audit_entry WHERE action='role.granted'").fetchone()[0] == 1
 
 
@@ -175,12 +175,12 @@ def test_close_with_outcome_notes_and_debrief(app, member, peer, db_path):
     r = post_button(peer, f"/queue/{fid}", f"/queue/{fid}/close", {"outcome": "supported", "note": "Talked; safe"})
     page = page_text(peer.client.get(r.headers["Location"]))
     assert "Take a moment" in page and "Tried to reach them in chat." in page and "Talked; safe" in page
-    with sqlite3.connect(db_path) as con:
+    with connect(db_path) as con:
         assert con.execute("SELECT state, outcome FROM flag").fetchone() == ("closed", "supported")
         actions = [a for (a,) in con.execute("SELECT action FROM audit_entry WHERE action LIKE 'flag.%'")]
     assert actions == ["flag.claimed", "flag.closed"]
     post_button(peer, f"/queue/{fid}", f"/queue/{fid}/return")
-    with sqlite3.connect(db_path) as con:
+    with connect(db_path) as con:
         assert con.execute("SELECT state FROM flag").fetchone() == ("open",)
 
 
@@ -271,7 +271,7 @@ def test_draft_check_never_stores(member, db_path):
     data = r.get_json()
     assert data["ok"] and data["level"] == 3 and data["support"] is True and data["on_duty"] is False
     assert member.client.post("/draft/check", json={"body": 1}, headers={"X-CSRFToken": token}).status_code == 400
-    with sqlite3.connect(db_path) as con:
+    with connect(db_path) as con:
         assert con.execute("SELECT count(*) FROM flag").fetchone()[0] == 0
 
 
@@ -305,7 +305,7 @@ def test_dashboard_figures_from_known_data(app, admin, member, peer, db_path):
     post_button(peer, f"/queue/{ids[0]}", f"/queue/{ids[0]}/close", {"outcome": "false_alarm"})
     post_button(peer, f"/queue/{ids[1]}", f"/queue/{ids[1]}/close", {"outcome": "supported"})
     now = utcnow()
-    with sqlite3.connect(db_path) as con:
+    with connect(db_path) as con:
         # Known waits: 2 and 8 minutes to claim; the third never claimed.
         con.execute("UPDATE flag SET created_at=?, claimed_at=? WHERE id=?",
                     ((now - timedelta(minutes=12)).isoformat(" "), (now - timedelta(minutes=10)).isoformat(" "), ids[0]))
@@ -359,7 +359,7 @@ def test_composer_offers_support_before_posting(member):
 
 
 def test_admins_edit_support_resources(app, admin, member, db_path):
-    with sqlite3.connect(db_path) as con:
+    with connect(db_path) as con:
         rid = con.execute("SELECT id FROM support_resource WHERE name LIKE 'Example crisis%'").fetchone()[0]
     page = f"/admin/resources/{rid}"
     assert 'value="Example crisis line (replace me)"' in admin.client.get(page).get_data(as_text=True)
@@ -368,7 +368,7 @@ def test_admins_edit_support_resources(app, admin, member, db_path):
     assert r.status_code == 302
     r = post_button(admin, page, page, {"name": "x", "position": "first"})
     assert r.status_code == 400
-    with sqlite3.connect(db_path) as con:
+    with connect(db_path) as con:
         assert con.execute("SELECT name, hours, is_example FROM support_resource WHERE id=?", (rid,)).fetchone() == \
             ("Riverside Crisis Line", "24/7", 0)
     assert member.client.get(page).status_code == 403

@@ -17,8 +17,7 @@ from tests.test_live_server import cookie_header
 
 
 def grant(live_server, name, role):
-    env = {**os.environ, "KINDRED_ENV": "test", "KINDRED_INSTANCE": str(live_server.db_path.parent),
-           "DATABASE_URL": f"sqlite:///{live_server.db_path}"}
+    env = live_server.cli_env()
     subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "kindred", "grant", name, role],
                    cwd=ROOT, env=env, check=True, capture_output=True)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 from html.parser import HTMLParser
 
+from tests.db import connect
 import pytest
 
 from tests.conftest import SHARED, csrf_token, page_text, plain
@@ -23,7 +23,7 @@ def panel(html: str) -> str:
 
 
 def flags(db_path):
-    with sqlite3.connect(db_path) as con:
+    with connect(db_path) as con:
         return [(k, lvl, tgt, json.loads(r), pid) for k, lvl, tgt, r, pid in
                 con.execute("SELECT kind, level, target, reasons, post_id FROM flag ORDER BY id")]
 
@@ -189,7 +189,7 @@ def test_xss_payloads_in_posts_come_out_inert(make_app, new_member, db_path):
         nxt = re.search(r'<a href="([^"]+)">Later posts</a>', html)
         url = nxt.group(1).replace("&amp;", "&") if nxt else None
     assert problems == []
-    with sqlite3.connect(db_path) as con:
+    with connect(db_path) as con:
         stored = [b for (b,) in con.execute("SELECT body_md FROM post ORDER BY id")][1:]
     assert len(accepted) >= len(payloads) - 5
     assert stored == [b.replace("\r\n", "\n") for b in accepted]  # stored exactly as written, shown inert
@@ -213,7 +213,7 @@ def test_support_resources_are_admin_editable(admin, member, db_path):
     assert r.status_code == 302
     r = post_button(admin, "/admin/resources", "/admin/resources", {"name": "Bad", "url": "javascript:alert(1)"})
     assert r.status_code == 400 and "https://" in page_text(r)
-    with sqlite3.connect(db_path) as con:
+    with connect(db_path) as con:
         rid = con.execute("SELECT id FROM support_resource WHERE name LIKE 'Example crisis%'").fetchone()[0]
     post_button(admin, "/admin/resources", "/admin/resources", {"resource_id": rid, "active": "0"})
     r = start_thread(member, "wellbeing", "Help", "I want to die. I can't take it anymore.")

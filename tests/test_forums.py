@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 
+from tests.db import connect
 import pytest
 
 from tests.conftest import PASSPHRASE, csrf_token, page_text, plain
@@ -65,7 +65,7 @@ def test_double_submit_makes_one_post(member, db_path):
     for _ in range(2):
         member.client.post(f"/t/{tid}/reply", data={"csrf_token": csrf_token(page), "body": "A reply, once",
                                                      "submission_key": key})
-    with sqlite3.connect(db_path) as con:
+    with connect(db_path) as con:
         assert con.execute("SELECT count(*) FROM thread").fetchone()[0] == 1
         assert con.execute("SELECT count(*) FROM post").fetchone()[0] == 2
 
@@ -83,14 +83,14 @@ def test_bad_posts_are_explained_and_nothing_is_stored(member, db_path, title, b
     r = start_thread(member, "treatment", title, body)
     assert r.status_code == 400
     assert message in page_text(r)
-    with sqlite3.connect(db_path) as con:
+    with connect(db_path) as con:
         assert con.execute("SELECT count(*) FROM post").fetchone()[0] == 0
 
 
 def test_tabs_and_newlines_are_kept(member, db_path):
     body = "line one\n\tindented\nline three"
     tid = thread_id(start_thread(member, "treatment", "Whitespace", body))
-    with sqlite3.connect(db_path) as con:
+    with connect(db_path) as con:
         (stored,) = con.execute("SELECT body_md FROM post").fetchone()
     assert stored == body
     assert tid
@@ -105,7 +105,7 @@ def test_preview_shows_rendered_markdown_and_stores_nothing(member, db_path):
     assert 'rel="nofollow noopener noreferrer ugc"' in html
     assert "Nothing is posted yet" in html
     assert 'value="Preview me"' in html  # the form keeps what was typed
-    with sqlite3.connect(db_path) as con:
+    with connect(db_path) as con:
         assert con.execute("SELECT count(*) FROM post").fetchone()[0] == 0
 
 
@@ -221,7 +221,7 @@ def test_only_admins_reveal_anonymous_writers_with_a_reason(app, member, admin, 
     assert r.status_code == 400 and "Please give a reason" in page_text(r)
     r = post_button(admin, f"/p/{pid}/reveal", f"/p/{pid}/reveal", {"reason": "Threat reported to safeguarding lead"})
     assert r.status_code == 200 and "written by willow" in plain(r)
-    with sqlite3.connect(db_path) as con:
+    with connect(db_path) as con:
         action, detail = con.execute("SELECT action, detail FROM audit_entry WHERE action='post.reveal_author'").fetchone()
     assert json.loads(detail)["reason"] == "Threat reported to safeguarding lead"
 
@@ -299,7 +299,7 @@ def test_author_deletes_their_post(member, new_member, db_path):
     assert r.status_code == 303
     assert "Something I regret" not in page_text(member.client.get(f"/t/{tid}"))
     assert "This post was deleted." in page_text(member.client.get(f"/t/{tid}"))
-    with sqlite3.connect(db_path) as con:
+    with connect(db_path) as con:
         assert con.execute("SELECT body_md FROM post WHERE id=?", (pid,)).fetchone()[0] == ""
     assert post_button(member, f"/t/{tid}", f"/p/{pid}/delete").status_code == 403
     # Deleting the only post of a thread removes the thread.
@@ -325,7 +325,7 @@ def test_moderators_lock_pin_hide_move_with_reasons(member, peer, new_member, db
     start_thread(other, "off-topic", "Newer thread", "I am newer")
     listing = page_text(other.client.get("/c/off-topic"))
     assert listing.index("Heated") < listing.index("Newer thread")
-    with sqlite3.connect(db_path) as con:
+    with connect(db_path) as con:
         cat = con.execute("SELECT id FROM category WHERE slug='wellbeing'").fetchone()[0]
     post_button(peer, page, f"/t/{tid}/move", {"category": cat, "reason": "Better fit"})
     assert "Mental health and wellbeing" in page_text(other.client.get(page))
@@ -334,7 +334,7 @@ def test_moderators_lock_pin_hide_move_with_reasons(member, peer, new_member, db
     assert peer.client.get(page).status_code == 200
     notes = page_text(member.client.get("/notifications"))
     assert "locked your thread “Heated”: Cooling down" in notes and "moved your thread" in notes
-    with sqlite3.connect(db_path) as con:
+    with connect(db_path) as con:
         actions = [a for (a,) in con.execute("SELECT action FROM audit_entry ORDER BY id")]
     assert [a for a in actions if a.startswith("thread.")] == ["thread.lock", "thread.pin", "thread.move", "thread.hide"]
 
@@ -355,7 +355,7 @@ def test_moderators_hide_posts_and_the_author_is_told(member, peer, new_member):
 
 def test_archived_category_is_read_only(admin, member, db_path):
     start_thread(member, "advocacy", "Old campaign", "Still worth reading.")
-    with sqlite3.connect(db_path) as con:
+    with connect(db_path) as con:
         cid = con.execute("SELECT id FROM category WHERE slug='advocacy'").fetchone()[0]
     r = post_button(admin, f"/admin/categories/{cid}", f"/admin/categories/{cid}", {"archive": "1"})
     assert r.status_code == 302
@@ -403,7 +403,7 @@ def test_export_and_delete_include_forum_posts(app, member, new_member, db_path)
                      prefix="delete")
     page = page_text(other.client.get(f"/t/{tid}"))
     assert "My own words" not in page and "A reply from someone else" in page
-    with sqlite3.connect(db_path) as con:
+    with connect(db_path) as con:
         assert con.execute("SELECT count(*) FROM post WHERE body_md='My own words'").fetchone()[0] == 0
 
 

@@ -4,8 +4,8 @@ never reflected unescaped, never stored half-way. Payloads are read in place fro
 
 from __future__ import annotations
 
-import sqlite3
 
+from tests.db import connect
 import pytest
 
 from tests.conftest import PASSPHRASE, SHARED, Member, csrf_token, page_text
@@ -48,7 +48,7 @@ def test_pseudonym_field_on_register(make_app, db_path):
         if not _not_reflected_raw(body, payload):
             problems.append((i, "reflected"))
     assert problems == []
-    with sqlite3.connect(db_path) as con:
+    with connect(db_path) as con:
         names = [row[0] for row in con.execute("SELECT pseudonym FROM member")]
     for name in names:
         assert "<" not in name and "\x00" not in name
@@ -159,7 +159,7 @@ def test_nul_bytes_and_controls_are_refused_clearly(client, db_path):
                                            "passphrase": PASSPHRASE, "confirm": PASSPHRASE})
         assert r.status_code == 400
         assert "control characters" in page_text(r)
-    with sqlite3.connect(db_path) as con:
+    with connect(db_path) as con:
         assert con.execute("SELECT count(*) FROM member").fetchone()[0] == 0
 
 
@@ -171,7 +171,7 @@ def test_invalid_utf8_is_refused_clearly(client, db_path):
     assert "isn't valid UTF-8" in page_text(r)
     r = client.get("/admin/members?q=%FF")
     assert r.status_code == 400
-    with sqlite3.connect(db_path) as con:
+    with connect(db_path) as con:
         assert con.execute("SELECT count(*) FROM member").fetchone()[0] == 0
 
 
@@ -202,5 +202,5 @@ def test_long_values_under_the_body_limit(client, db_path):
     text = page_text(r)
     assert "at most 32" in text
     assert huge not in r.get_data(as_text=True)
-    with sqlite3.connect(db_path) as con:
+    with connect(db_path) as con:
         assert con.execute("SELECT count(*) FROM member").fetchone()[0] == 0

@@ -4,10 +4,11 @@ real websocket, requests from a distinctive client address, and the server's own
 from __future__ import annotations
 
 import re
-import sqlite3
 import threading
 
 import pytest
+
+from tests.db import raw_contents
 import requests
 import socketio as socketio_client
 from requests.adapters import HTTPAdapter
@@ -114,11 +115,7 @@ def test_no_client_address_in_logs_or_database(fresh_live_server):
     assert CLIENT_ADDRESS not in log
     assert "address-check" not in log
     assert "Mozilla" not in log and "python-requests" not in log
-    raw = b""
-    for path in fresh_live_server.db_path.parent.glob("live.sqlite3*"):
-        raw += path.read_bytes()
+    raw = raw_contents(fresh_live_server.database)
+    assert b"address-check" in raw  # we are reading the right database
     assert CLIENT_ADDRESS.encode() not in raw
     assert b"python-requests" not in raw
-    with sqlite3.connect(fresh_live_server.db_path) as con:
-        dump = "\n".join(con.iterdump())
-    assert CLIENT_ADDRESS not in dump and "python-requests" not in dump

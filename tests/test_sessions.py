@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
 import statistics
 import time
 from datetime import timedelta
 
+from tests.db import ago, connect
 from tests.conftest import PASSPHRASE, Member, csrf_token, page_text
 
 
@@ -73,7 +73,7 @@ def test_new_session_id_at_sign_in(app, member, db_path):
     member.login()
     after = member.client.get_cookie("kindred_session")
     assert after is not None and (before is None or before.value != after.value)
-    with sqlite3.connect(db_path) as con:
+    with connect(db_path) as con:
         assert con.execute("SELECT count(*) FROM auth_session").fetchone()[0] == 1
 
 
@@ -136,10 +136,10 @@ def test_idle_timeout(make_app):
 
 
 def test_absolute_timeout(app, member, db_path):
-    with sqlite3.connect(db_path) as con:
-        con.execute("UPDATE auth_session SET created_at = datetime('now', '-13 hours')")
+    with connect(db_path) as con:
+        con.execute("UPDATE auth_session SET created_at = ?", (ago(hours=13),))
     assert not member.is_signed_in()
-    with sqlite3.connect(db_path) as con:
+    with connect(db_path) as con:
         assert con.execute("SELECT count(*) FROM auth_session").fetchone()[0] == 0
 
 
@@ -147,13 +147,13 @@ def test_rehash_on_sign_in_when_parameters_change(make_app, db_path):
     old = make_app()
     m = Member(old.test_client(), "rehash-me", PASSPHRASE)
     m.register()
-    with sqlite3.connect(db_path) as con:
+    with connect(db_path) as con:
         (before,) = con.execute("SELECT passphrase_hash FROM member").fetchone()
     assert "$m=1024,t=1,p=1$" in before
     new = make_app(ARGON2_MEMORY_KIB=2048, ARGON2_TIME_COST=2)
     m2 = Member(new.test_client(), "rehash-me", PASSPHRASE)
     assert m2.login().status_code == 302
-    with sqlite3.connect(db_path) as con:
+    with connect(db_path) as con:
         (after,) = con.execute("SELECT passphrase_hash FROM member").fetchone()
     assert "$m=2048,t=2,p=1$" in after
     m2.logout()

@@ -3,6 +3,7 @@ ended at once when the session ends elsewhere."""
 
 from __future__ import annotations
 
+from tests.db import connect
 import pytest
 
 from app.extensions import socketio
@@ -78,7 +79,7 @@ def test_every_event_rechecks_the_session(app, member, db_path):
     import sqlite3
 
     sock = socket_for(app, member)
-    with sqlite3.connect(db_path) as con:
+    with connect(db_path) as con:
         con.execute("DELETE FROM auth_session")
     ack = sock.emit("session:check", callback=True)
     assert ack == {"ok": False, "error": "Your session has ended. Please sign in again."}

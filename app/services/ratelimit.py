@@ -1,7 +1,7 @@
 """Rate-limit keys that never hold a client address.
 
-The address is hashed with a random salt that lives only in this process's memory and is
-replaced every few hours, so a key cannot be turned back into an address, not even by us, and
+The address is hashed with a random salt that lives only in memory (this process's, or Redis's
+with a TTL when several workers share it) and is replaced every few hours, so a key cannot be turned back into an address, not even by us, and
 yesterday's keys cannot be linked to today's. This is the only module that reads the address.
 """
 
@@ -18,11 +18,42 @@ from flask import current_app, request
 _lock = threading.Lock()
 _salt = secrets.token_bytes(32)
 _salt_born = time.monotonic()
+# Several workers must hash an address the same way, or each would count its own share of a
+# client's attempts: with Redis the salt lives there, with a TTL so it still rotates, and each
+# worker keeps its copy for a minute.
+_shared: dict[str, tuple[float, bytes]] = {}
+_SHARED_FOR = 60.0
+
+
+def _redis_salt(url: str, prefix: str, rotate: int) -> bytes | None:
+    from app.services import redis_client
+
+    now = time.monotonic()
+    key = f"{prefix}:ratelimit:salt"
+    cached = _shared.get(url + key)
+    if cached and now - cached[0] < min(_SHARED_FOR, rotate / 2):
+        return cached[1]
+    try:
+        r = redis_client.get(url)
+        r.set(key, secrets.token_hex(32), nx=True, ex=max(1, rotate))
+        value = r.get(key)
+    except Exception:  # Redis away: this worker's own salt until it is back
+        return None
+    if not value:
+        return None
+    salt = bytes.fromhex(value.decode() if isinstance(value, bytes) else value)
+    _shared[url + key] = (now, salt)
+    return salt
 
 
 def _current_salt() -> bytes:
     global _salt, _salt_born
     rotate = current_app.config.get("RATELIMIT_SALT_ROTATE_SECONDS", 6 * 3600)
+    url = current_app.config.get("REDIS_URL")
+    if url:
+        shared = _redis_salt(url, current_app.config.get("RATELIMIT_KEY_PREFIX", "kindred"), int(rotate))
+        if shared is not None:
+            return shared
     with _lock:
         if time.monotonic() - _salt_born > rotate:
             _salt = secrets.token_bytes(32)

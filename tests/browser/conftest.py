@@ -119,8 +119,7 @@ def make_admin(live_server):
     """Create an admin through the real command, against the live server's database."""
 
     def _make(name: str) -> str:
-        env = {**os.environ, "KINDRED_ENV": "test", "KINDRED_INSTANCE": str(live_server.db_path.parent),
-               "DATABASE_URL": f"sqlite:///{live_server.db_path}"}
+        env = live_server.cli_env()
         out = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "kindred", "create-admin", name],
                              cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout
         return out.split("change it after signing in): ", 1)[1].split()[0]
@@ -146,8 +145,7 @@ def grant_role(live_server):
     """`kindred grant NAME ROLE` against the live server's database."""
 
     def _grant(name: str, role: str) -> None:
-        env = {**os.environ, "KINDRED_ENV": "test", "KINDRED_INSTANCE": str(live_server.db_path.parent),
-               "DATABASE_URL": f"sqlite:///{live_server.db_path}"}
+        env = live_server.cli_env()
         subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "kindred", "grant", name, role],
                        cwd=ROOT, env=env, check=True, capture_output=True)
 
