@@ -266,6 +266,10 @@ def test_one_pass_and_trigger_prefilter_find_the_same_cues_as_a_full_scan():
     prefilter of _find are shortcuts: every sentence scanned gives the same cues."""
     from moderation import detector
     texts = [p.values[2] for p in _cases()]
+    # edges of the one-pass scan: an anchor at the very start, right after a
+    # sentence end, after digits ("15": anchors "1" and "5"), only punctuation
+    texts += ["want to die", ".want to die", "took 15 pills.took 40 tablets", "!!!", "", "a",
+              "i took 150 of my pills\n\nwant to die?!want to die", "x9 pills 1 2 3 tonight.."]
     texts.append(" ".join(texts))  # one long post of many sentences
     for text in texts:
         def ids(cues):
@@ -278,3 +282,22 @@ def test_one_pass_and_trigger_prefilter_find_the_same_cues_as_a_full_scan():
         detector._find_phase1(doc, one)
         assert ids(one) == ids(full) == ids(trig), text[:80]
         assert doc.ends == [m.end() for m in detector._SENT_RE.finditer(doc.t)]
+
+
+def test_fast_recovery_search_agrees_with_plain_search():
+    """_Doc.recovery looks for a non-word character before each candidate (a
+    shortcut for re's search loop); it must answer as RECOVERY.search does."""
+    from moderation import detector
+    from moderation.normalise import normalise
+    texts = [p.values[2] for p in _cases()] + [
+        "today i'm fine", "xtoday i'm fine", "...now i'm ok", "survivor", "a survivors' group",
+        "it gets better", "it gets betterment", "_survived", "9survived", "i've been there.", "",
+        "years ago i wanted to die. today i'm undetectable", "I'm here for you!!", "hang in there\n",
+    ]
+    texts.append(" ".join(texts))
+    plain = detector._MOD["RECOVERY"]
+    for text in texts:
+        for t in (normalise(text).text, text):
+            doc = detector._Doc("", lambda p: p)
+            doc.t = t
+            assert doc.recovery == (plain.search(t) is not None), t[:80]
