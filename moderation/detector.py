@@ -146,13 +146,18 @@ _SENT_RE = re.compile(r"[.!?;\n\r]+")
 # only looked at (lookahead), never consumed, so an anchor right after it
 # ("15": "1" and "5") is found too. An anchor at the very start of the text
 # has no previous character: `_AT_START1` checks that one position.
-def _scan_from_previous(anchor_re: re.Pattern) -> tuple[re.Pattern, re.Pattern]:
+# `_find` reads one sentence at a time the same way (anchors only: group 1).
+def _scan_from_previous(anchor_re: re.Pattern, with_ends: bool) -> tuple[re.Pattern, re.Pattern]:
     trie = anchor_re.pattern[len(_NOT_AFTER_LETTER):]
-    scan = re.compile(r"[^a-z](?:(?<=[.!?;\n\r])[.!?;\n\r]*(?=(" + trie + r")|)|(?=(" + trie + r")))")
+    if with_ends:
+        scan = re.compile(r"[^a-z](?:(?<=[.!?;\n\r])[.!?;\n\r]*(?=(" + trie + r")|)|(?=(" + trie + r")))")
+    else:
+        scan = re.compile(r"[^a-z](?=(" + trie + r"))")
     return scan, re.compile(trie)
 
 
-_SCAN1, _AT_START1 = _scan_from_previous(_ANCHOR1) if _ANCHOR1 is not None else (None, None)
+_SCAN1, _AT_START1 = _scan_from_previous(_ANCHOR1, True) if _ANCHOR1 is not None else (None, None)
+_ANCHORS_FROM_PREVIOUS = {id(a): _scan_from_previous(a, False) for a in (_ANCHOR1, _ANCHOR2) if a is not None}
 
 
 # The recovery test reads the whole post. Every RECOVERY match starts with a
@@ -314,6 +319,7 @@ def _find(doc: _Doc, anchor_re, table: dict, cues: list[_Cue], limit: int = MAX_
     lo, hi = lo_hi if lo_hi is not None else (0, len(t))
     ends = doc.ends
     plan_for = _PLANS[id(table)]
+    fast = _ANCHORS_FROM_PREVIOUS.get(id(anchor_re))
     n = 0
     if trigger_re is None:
         sentences = iter(range(bisect_right(ends, lo), bisect_right(ends, max(lo, hi - 1)) + 1))
@@ -338,13 +344,21 @@ def _find(doc: _Doc, anchor_re, table: dict, cues: list[_Cue], limit: int = MAX_
         # anchor text -> [first position, last position], in order of appearance
         spots: dict[str, list[int]] = {}
         capped = False
-        for mm in anchor_re.finditer(t, r0, r1):
+        if fast is None:
+            hits = [(mm.start(), mm.group()) for mm in anchor_re.finditer(t, r0, r1)]
+        elif r0 > 0:
+            # from the character before the sentence (see _scan_from_previous)
+            hits = [(mm.end(), mm[1]) for mm in fast[0].finditer(t, r0 - 1, r1)]
+        else:
+            hits = [(mm.end(), mm[1]) for mm in fast[0].finditer(t, 0, r1)]
+            m0 = fast[1].match(t, 0, r1)
+            if m0 is not None:
+                hits.insert(0, (0, m0.group()))
+        for p0, g in hits:
             n += 1
             if n > limit:
                 capped = True
                 break
-            p0 = mm.start()
-            g = mm.group()
             pos = spots.get(g)
             if pos is None:
                 spots[g] = [p0, p0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -274,8 +275,12 @@ def test_one_pass_and_trigger_prefilter_find_the_same_cues_as_a_full_scan():
     for text in texts:
         def ids(cues):
             return [(c.entry.id, c.start, c.end, c.sent) for c in cues]
-        full, trig, one = [], [], []
+        full, trig, one, plain = [], [], [], []
         detector._find(detector._Doc(text, lambda p: p), detector._ANCHOR1, detector._PHASE1, full)
+        # the plain lookbehind scan (a pattern _find has no shortcut for)
+        detector._find(detector._Doc(text, lambda p: p), re.compile(detector._ANCHOR1.pattern),
+                       detector._PHASE1, plain)
+        assert ids(full) == ids(plain), text[:80]
         detector._find(detector._Doc(text, lambda p: p), detector._ANCHOR1, detector._PHASE1, trig,
                        trigger_re=detector._TRIGGER1)
         doc = detector._Doc(text, lambda p: p)
