@@ -24,7 +24,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .loader import OTHER_KINDS, RAISER_KINDS, Entry, Lexicon, fast_compile, load, trie_regex
+from .loader import OTHER_KINDS, RAISER_KINDS, Entry, Lexicon, fast_compile, load, prefilter, trie_regex
 from .normalise import normalise
 
 __all__ = ["Assessment", "assess", "LEXICON", "HEAD_CHARS", "TAIL_CHARS"]
@@ -169,6 +169,24 @@ _RECOVERY = _MOD["RECOVERY"]
 _RECOVERY_AFTER = fast_compile(r"\W(?=" + _RECOVERY.pattern + ")")
 
 
+# A context list with a short prefilter (loader.prefilter: a few literal
+# strings, one of which is in every match) is searched only if one of them is
+# in the text: "jk", "kid", "joking", "/s"... turn up in few sentences.
+_QUICK = {name: needles for name, pat in _MOD.items() if (needles := prefilter(pat.pattern))}
+
+
+def _search(name: str, text: str) -> bool:
+    """Does the context list ``name`` (modifiers.tsv) match anywhere in ``text``?"""
+    needles = _QUICK.get(name)
+    if needles is not None:
+        for needle in needles:
+            if needle in text:
+                break
+        else:
+            return False
+    return _MOD[name].search(text) is not None
+
+
 KIND_LABEL = {
     "ideation": "suicidal ideation",
     "selfharm": "self-harm",
@@ -237,12 +255,12 @@ class _Doc:
             t = self.t
             if what == "joke" or what == "laugh":
                 j1 = self.sentence_bounds(idx + 1)[1]
-                hit = _MOD["JOKE" if what == "joke" else "LAUGH"].search(t[s0:max(j1, s1)]) is not None
+                hit = _search("JOKE" if what == "joke" else "LAUGH", t[s0:max(j1, s1)])
             elif what == "topic_q":
                 sentence = t[s0:s1]
                 hit = _MOD["TOPIC_Q"].search(sentence.lstrip()) is not None and "?" in sentence
             else:
-                hit = _MOD[what.upper()].search(t[s0:s1]) is not None
+                hit = _search(what.upper(), t[s0:s1])
             memo[key] = hit
         return hit
 
@@ -578,7 +596,7 @@ def _judge(doc: _Doc, cue: _Cue, benign: list[tuple[int, int]]) -> str | None:
     if "noneg" not in e.flags and _is_negated(prefix):
         return "negated"
 
-    if _MOD["MEDIA"].search(prefix) is not None:
+    if _search("MEDIA", prefix):
         return "quoted from a song, film or book"
 
     # Who is the subject? A cue that starts with "I ..." is about the writer.
@@ -628,7 +646,7 @@ def _judge(doc: _Doc, cue: _Cue, benign: list[tuple[int, int]]) -> str | None:
         past = doc.per_sentence("past", cue.sent, s0, s1) or _MOD["PAST_VERB"].search(
             " ".join(prefix.split()[-4:]) + " " + cue_text) is not None
         # (the cheap test on the clause first: the recovery scan reads the whole post)
-        if past and _MOD["RECENT"].search(prefix + " " + cue_text) is None and doc.recovery:
+        if past and not _search("RECENT", prefix + " " + cue_text) and doc.recovery:
             return "past, told as recovery"
     return None
 
