@@ -306,3 +306,39 @@ def test_fast_recovery_search_agrees_with_plain_search():
             doc = detector._Doc("", lambda p: p)
             doc.t = t
             assert doc.recovery == (plain.search(t) is not None), t[:80]
+
+
+@pytest.mark.parametrize("text,level", [
+    ("honestly what's the point anymore", 2),
+    ("I can't keep doing this.", 2),
+    ("I relapsed and cut again last night", 2),
+    ("I have a noose ready", 3),  # an existing imminent-danger row
+    ("I've got a rope in my wardrobe and I'm doing it tonight", 3),
+    ("thought about jumping off the car park roof", 3),
+    ("I hate being alive", 2),
+    ("I've written my note", 2),
+    ("I'm saying goodbye.", 2),
+    ("I don't think I'll be here much longer", 2),
+    ("suicidal again tonight", 3),  # timing in the same sentence raises
+    ("I'm going to take all my pills", 2),
+    ("there's no reason for me to live anymore", 2),
+    ("death seems like the only option", 2),
+])
+def test_indirect_phrasings_second_review(text, level):
+    a = assess(text)
+    assert (a.level, a.target) == (level, "self"), (text, a)
+
+
+@pytest.mark.parametrize("text", [
+    "what's the point of the gym if you don't eat well",
+    "I can't keep doing this commute every day",
+    "I bought some rope for the tent",
+    "thinking about jumping in the pool later",
+    "You seem suicidal again, please call your therapist",
+    "I'm going to take all my meds with food from now on",
+    "I left a note for the teacher",
+    "I'll kill him /s",
+    "I would die of embarrassment",
+])
+def test_look_alikes_second_review(text):
+    assert assess(text).level == 0, (text, assess(text))
