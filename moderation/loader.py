@@ -296,14 +296,16 @@ def fast_compile(src: str) -> re.Pattern:
         return compiled
 
 
-def _needles_of(sub) -> tuple[int, frozenset] | None:
+def _needles_of(sub, classes: bool = False) -> tuple[int, frozenset] | None:
     """Literal strings of which every match of ``sub`` contains at least one.
 
     Returns (shortest needle length, needles), choosing among the pattern's
     required parts the one with the longest shortest needle; None if nothing
-    is required. Assertions, classes and optional parts add nothing.
+    is required. Assertions and optional parts add nothing; nor do character
+    classes, unless ``classes`` is set: then a class of at most 8 plain
+    characters ("[\u266a\u266b]") counts as that many one-character needles.
     """
-    from re._constants import BRANCH, LITERAL, MAX_REPEAT, MIN_REPEAT, POSSESSIVE_REPEAT, SUBPATTERN
+    from re._constants import BRANCH, IN, LITERAL, MAX_REPEAT, MIN_REPEAT, POSSESSIVE_REPEAT, SUBPATTERN
 
     options: list[frozenset] = []
     run: list[str] = []
@@ -319,17 +321,19 @@ def _needles_of(sub) -> tuple[int, frozenset] | None:
             continue
         flush()
         if op is SUBPATTERN:
-            got = _needles_of(av[3])
+            got = _needles_of(av[3], classes)
             if got is not None:
                 options.append(got[1])
         elif op is BRANCH:
-            alts = [_needles_of(it) for it in av[1]]
+            alts = [_needles_of(it, classes) for it in av[1]]
             if alts and all(a is not None for a in alts):
                 options.append(frozenset().union(*(a[1] for a in alts)))
         elif op in (MAX_REPEAT, MIN_REPEAT, POSSESSIVE_REPEAT) and av[0] >= 1:
-            got = _needles_of(av[2])
+            got = _needles_of(av[2], classes)
             if got is not None:
                 options.append(got[1])
+        elif op is IN and classes and 0 < len(av) <= 8 and all(o is LITERAL for o, _ in av):
+            options.append(frozenset(chr(c) for _, c in av))
     flush()
     if not options:
         return None
@@ -349,6 +353,30 @@ def needles(src: str) -> tuple[str, ...]:
     if got is None or got[0] < 3 or len(got[1]) > 40:
         return ()
     return tuple(sorted(got[1], key=lambda n: (-len(n), n)))
+
+
+def prefilter(src: str, most: int = 12) -> tuple[str, ...]:
+    """Literal strings (of any length) of which every match of ``src``
+    contains one, with no string that contains another one of them (it
+    would add nothing); () if there is no such set of at most ``most``.
+
+    ``any(n in text for n in prefilter(src))`` is then a cheap test that a
+    search of ``text`` may find something (and a sure sign that it cannot
+    when it is false): used on the context lists (modifiers.tsv), which are
+    searched in every sentence that holds a cue.
+    """
+    try:
+        from re import _parser
+        got = _needles_of(_parser.parse(src, 0), classes=True)
+    except Exception:  # pragma: no cover - other Pythons: no prefilter
+        return ()
+    if got is None:
+        return ()
+    kept: list[str] = []
+    for n in sorted(got[1], key=lambda n: (len(n), n)):
+        if not any(k in n for k in kept):
+            kept.append(n)
+    return tuple(kept) if len(kept) <= most else ()
 
 
 def _compile(src: str, where: str) -> re.Pattern:

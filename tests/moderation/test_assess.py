@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -266,15 +267,78 @@ def test_one_pass_and_trigger_prefilter_find_the_same_cues_as_a_full_scan():
     prefilter of _find are shortcuts: every sentence scanned gives the same cues."""
     from moderation import detector
     texts = [p.values[2] for p in _cases()]
+    # edges of the one-pass scan: an anchor at the very start, right after a
+    # sentence end, after digits ("15": anchors "1" and "5"), only punctuation
+    texts += ["want to die", ".want to die", "took 15 pills.took 40 tablets", "!!!", "", "a",
+              "i took 150 of my pills\n\nwant to die?!want to die", "x9 pills 1 2 3 tonight.."]
     texts.append(" ".join(texts))  # one long post of many sentences
     for text in texts:
         def ids(cues):
             return [(c.entry.id, c.start, c.end, c.sent) for c in cues]
-        full, trig, one = [], [], []
+        full, trig, one, plain = [], [], [], []
         detector._find(detector._Doc(text, lambda p: p), detector._ANCHOR1, detector._PHASE1, full)
+        # the plain lookbehind scan (a pattern _find has no shortcut for)
+        detector._find(detector._Doc(text, lambda p: p), re.compile(detector._ANCHOR1.pattern),
+                       detector._PHASE1, plain)
+        assert ids(full) == ids(plain), text[:80]
         detector._find(detector._Doc(text, lambda p: p), detector._ANCHOR1, detector._PHASE1, trig,
                        trigger_re=detector._TRIGGER1)
         doc = detector._Doc(text, lambda p: p)
         detector._find_phase1(doc, one)
         assert ids(one) == ids(full) == ids(trig), text[:80]
         assert doc.ends == [m.end() for m in detector._SENT_RE.finditer(doc.t)]
+
+
+def test_fast_recovery_search_agrees_with_plain_search():
+    """_Doc.recovery looks for a non-word character before each candidate (a
+    shortcut for re's search loop); it must answer as RECOVERY.search does."""
+    from moderation import detector
+    from moderation.normalise import normalise
+    texts = [p.values[2] for p in _cases()] + [
+        "today i'm fine", "xtoday i'm fine", "...now i'm ok", "survivor", "a survivors' group",
+        "it gets better", "it gets betterment", "_survived", "9survived", "i've been there.", "",
+        "years ago i wanted to die. today i'm undetectable", "I'm here for you!!", "hang in there\n",
+    ]
+    texts.append(" ".join(texts))
+    plain = detector._MOD["RECOVERY"]
+    for text in texts:
+        for t in (normalise(text).text, text):
+            doc = detector._Doc("", lambda p: p)
+            doc.t = t
+            assert doc.recovery == (plain.search(t) is not None), t[:80]
+
+
+@pytest.mark.parametrize("text,level", [
+    ("honestly what's the point anymore", 2),
+    ("I can't keep doing this.", 2),
+    ("I relapsed and cut again last night", 2),
+    ("I have a noose ready", 3),  # an existing imminent-danger row
+    ("I've got a rope in my wardrobe and I'm doing it tonight", 3),
+    ("thought about jumping off the car park roof", 3),
+    ("I hate being alive", 2),
+    ("I've written my note", 2),
+    ("I'm saying goodbye.", 2),
+    ("I don't think I'll be here much longer", 2),
+    ("suicidal again tonight", 3),  # timing in the same sentence raises
+    ("I'm going to take all my pills", 2),
+    ("there's no reason for me to live anymore", 2),
+    ("death seems like the only option", 2),
+])
+def test_indirect_phrasings_second_review(text, level):
+    a = assess(text)
+    assert (a.level, a.target) == (level, "self"), (text, a)
+
+
+@pytest.mark.parametrize("text", [
+    "what's the point of the gym if you don't eat well",
+    "I can't keep doing this commute every day",
+    "I bought some rope for the tent",
+    "thinking about jumping in the pool later",
+    "You seem suicidal again, please call your therapist",
+    "I'm going to take all my meds with food from now on",
+    "I left a note for the teacher",
+    "I'll kill him /s",
+    "I would die of embarrassment",
+])
+def test_look_alikes_second_review(text):
+    assert assess(text).level == 0, (text, assess(text))

@@ -103,3 +103,27 @@ def test_needles_are_in_every_match():
                 assert any(n in m.group() for n in e.needles), (e.id, m.group())
                 checked += 1
     assert checked > 100
+
+
+def test_modifier_prefilters_are_in_every_match():
+    """detector._search skips a context list when none of its prefilter strings
+    is in the text; that is only safe if every match contains one of them."""
+    from pathlib import Path
+
+    from moderation.detector import _QUICK
+    from moderation.loader import prefilter
+
+    assert prefilter(r"\b(?:jk|just kidding|kidding)\b|/s") == ("/s", "jk", "kidding")
+    assert prefilter(r"\bsong\b|[\u266a\u266b]") == ("\u266a", "\u266b", "song")
+    assert prefilter(r"\b\w+\b") == ()
+    cases = Path(__file__).resolve().parent / "cases.tsv"
+    texts = [line.split("\t", 2)[2] for line in cases.read_text(encoding="utf-8").splitlines()[1:] if line.strip()]
+    texts += ["i'm kidding lol", "jk jk", "/s", "obviously not serious haha", "not literally", "\u266a la \u266b"]
+    texts = [normalise(t).text for t in texts]
+    checked = 0
+    for name, needles in _QUICK.items():
+        for t in texts:
+            for m in LEXICON.modifiers[name].finditer(t):
+                assert any(n in m.group() for n in needles), (name, m.group())
+                checked += 1
+    assert checked > 20
