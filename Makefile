@@ -9,7 +9,7 @@ FLASK  := $(VENV)/bin/flask --app wsgi
 PORT   ?= 5000
 export PORT
 
-.PHONY: run test setup setup-test browser clean translations extract-messages
+.PHONY: run test test-sqlite test-postgres setup setup-test browser clean translations extract-messages
 
 $(VENV)/.installed-run: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,8 +44,15 @@ run: setup
 	$(FLASK) kindred seed-demo
 	$(FLASK) kindred serve --port $(PORT)
 
-test: setup-test
+# The whole suite twice: on SQLite, then on PostgreSQL + Redis (private servers started by
+# scripts/services.sh; the Debian packages are installed when missing and we are root).
+test: test-sqlite test-postgres
+
+test-sqlite: setup-test
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-postgres: setup-test
+	scripts/test-env.sh $(PY) -m pytest $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache test-artifacts

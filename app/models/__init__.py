@@ -9,6 +9,7 @@ from app.models.forum import (
     Bookmark, Category, GroupMembership, Notification, Post, PostRevision, Reaction, Thread,
     ThreadAlias, ThreadFollow, ThreadRead,
 )
+from app.models.ops import DutySocket, JobRun, Worker
 from app.models.safety import DutyPeriod, DutyStatus, Flag, FlagNote, SafetyPlan, SupportResource
 from app.models.settings import SiteSetting
 
@@ -25,6 +26,9 @@ __all__ = [
     "RoomPresence",
     "RoomReminder",
     "DutyPeriod",
+    "DutySocket",
+    "JobRun",
+    "Worker",
     "DutyStatus",
     "Flag",
     "FlagNote",

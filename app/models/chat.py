@@ -102,6 +102,8 @@ class RoomPresence(db.Model):
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
     sid: Mapped[str] = mapped_column(String(64), index=True)
     since: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # The server process holding the socket: if it dies, its rows are swept (services.workers).
+    worker_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
 
 
 class RoomReminder(db.Model):

@@ -5,6 +5,7 @@ rooms); `duty:off` takes them off. Closing every tab starts the grace period."""
 
 from __future__ import annotations
 
+from flask import request
 from flask_socketio import ConnectionRefusedError, join_room, leave_room
 
 from app.extensions import db
@@ -31,7 +32,7 @@ def on_connect(auth=None):
     if not forums.is_staff(member):
         db.session.remove()
         raise ConnectionRefusedError("Only peer supporters, facilitators and admins can go on duty.")
-    duty.socket_opened(member)
+    duty.socket_opened(member, request.sid)
     if duty.is_on_duty(member):
         for room in _rooms_for(member):
             join_room(room, namespace=NS)
@@ -43,7 +44,7 @@ def on_disconnect(*_args):
     try:
         found = socket_member()
         if found is not None:
-            duty.socket_closed(found[0].id)
+            duty.socket_closed(found[0].id, request.sid)
     finally:
         db.session.remove()
 

@@ -24,7 +24,7 @@ from app.models import (
     RoomReminder,
 )
 from app.models.base import utcnow
-from app.services import audit, forums, permissions, safety
+from app.services import audit, forums, permissions, safety, workers
 from app.services.errors import Forbidden, Invalid, NotFound, RateLimited
 from app.services.text import clean_text
 
@@ -286,7 +286,9 @@ def join(actor: Member | None, room_id: object, since: object = None, sid: str |
         mine = set(db.session.scalars(select(RoomPresence.sid).where(RoomPresence.room_id == room.id,
                                                                      RoomPresence.member_id == actor.id)))
         if sid not in mine:
-            db.session.add(RoomPresence(room_id=room.id, member_id=actor.id, sid=sid))
+            workers.ensure_registered()
+            db.session.add(RoomPresence(room_id=room.id, member_id=actor.id, sid=sid,
+                                        worker_id=workers.worker_id()))
             arrived = not mine
     db.session.commit()
     return Joined(room, p, room_state(room), is_room_facilitator(actor, room), history(room, since), arrived)

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, delete, func, select, update
 
 from app.extensions import db, socketio
-from app.models import DutyPeriod, DutyStatus, Flag, FlagNote, Member, Post, Role, SafetyPlan
+from app.models import DutyPeriod, DutySocket, DutyStatus, Flag, FlagNote, Member, Post, Role, SafetyPlan
 from app.models.base import utcnow
 from app.services import audit, forums, permissions
 from app.services.errors import Forbidden, Invalid, NotFound
@@ -88,19 +88,24 @@ def _end_period(member_id: int) -> None:
                        .values(ended_at=now()))
 
 
-def socket_opened(member: Member) -> None:
-    row = _status(member)
-    row.sockets = (row.sockets or 0) + 1
-    row.last_socket_at = now()
+def socket_opened(member: Member, sid: str) -> None:
+    """A duty page connected (one row per socket, tagged with its worker: see services.workers)."""
+    from app.services import workers
+
+    workers.ensure_registered()
+    _status(member)
+    if db.session.get(DutySocket, sid) is None:
+        db.session.add(DutySocket(sid=sid, member_id=member.id, worker_id=workers.worker_id()))
+    workers.recount_duty_sockets(member.id, now())
     db.session.commit()
 
 
-def socket_closed(member_id: int) -> None:
-    row = db.session.get(DutyStatus, member_id)
-    if row is not None:
-        row.sockets = max(0, (row.sockets or 0) - 1)
-        row.last_socket_at = now()
-        db.session.commit()
+def socket_closed(member_id: int, sid: str) -> None:
+    from app.services import workers
+
+    db.session.execute(delete(DutySocket).where(DutySocket.sid == sid))
+    workers.recount_duty_sockets(member_id, now())
+    db.session.commit()
 
 
 def grace() -> timedelta:
