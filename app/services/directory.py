@@ -338,12 +338,21 @@ def _apply(service: Service, entry: Entry) -> list[str]:
         if getattr(service, name) != new:
             changed.append(name)
             setattr(service, name, new)
+    # Rows are changed in place (kept, renamed, dropped, added), never swapped wholesale: the
+    # unit of work inserts before it deletes, and the unique (service, kind) would trip.
     if service.kinds != entry.kinds:
         changed.append("kinds")
-        service.kind_rows = [ServiceKind(kind=k) for k in entry.kinds]
+        keep = [row for row in service.kind_rows if row.kind in entry.kinds]
+        have = {row.kind for row in keep}
+        service.kind_rows = keep + [ServiceKind(kind=k) for k in entry.kinds if k not in have]
     if service.languages != entry.languages:
         changed.append("languages")
-        service.language_rows = [ServiceLanguage(name=n, key=n.casefold()) for n in entry.languages]
+        wanted = {n.casefold(): n for n in entry.languages}
+        keep = [row for row in service.language_rows if row.key in wanted]
+        for row in keep:
+            row.name = wanted[row.key]
+        have = {row.key for row in keep}
+        service.language_rows = keep + [ServiceLanguage(name=n, key=k) for k, n in wanted.items() if k not in have]
     return changed
 
 
