@@ -464,8 +464,8 @@ class Card:
 
     def text(self) -> str:
         """A plain-text fallback, for clients that don't draw cards."""
-        parts = [self.name] + [p for p in (self.phone, self.url or "", self.hours) if p]
-        return _("Service: %(details)s", details=" · ".join(parts))
+        # Not translated: it is stored once, and read by people using other languages.
+        return " · ".join([self.name] + [p for p in (self.phone, self.url or "", self.hours) if p])
 
 
 def snapshot(service: Service) -> dict:
