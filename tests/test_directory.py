@@ -320,3 +320,25 @@ def test_support_panel_lists_crisis_lines_then_the_kinds_the_admin_picks(app, ca
     assert "Harbour Housing Advice" in text and "Valley Counselling" not in text
     assert text.index("Example crisis line") < text.index("Harbour Housing Advice")
     assert audit_rows(db_path, "settings.") == [("settings.support_panel_kinds", {"kinds": ["housing"]})]
+
+
+# ---------------------------------------------------------------- demo data
+
+def test_demo_entries_are_marked_and_use_no_real_numbers(app, runner, client, db_path):
+    result = runner.invoke(args=["kindred", "seed-demo"])
+    assert result.exit_code == 0, result.output
+    r = client.get("/services")
+    html = page_text(r)
+    assert len(names(r)) == 5 and all("(example)" in n for n in names(r))
+    assert html.count('<span class="tag">example entry</span>') == 5
+    with sqlite3.connect(db_path) as con:
+        rows = con.execute("SELECT phone, url, is_example, status FROM service").fetchall()
+    for phone, url, is_example, status in rows:
+        assert is_example == 1 and status == "approved"
+        # Ofcom's drama range only; example.org addresses only.
+        assert phone == "" or re.fullmatch(r"01632 960\d{3}", phone)
+        assert url is None or re.fullmatch(r"https://[a-z-]+\.example\.org/", url)
+    # Seeding again adds nothing.
+    assert runner.invoke(args=["kindred", "seed-demo"]).exit_code == 0
+    with sqlite3.connect(db_path) as con:
+        assert con.execute("SELECT count(*) FROM service").fetchone()[0] == 5
