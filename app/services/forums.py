@@ -669,6 +669,7 @@ def _erase_post(post: Post) -> None:
     for rev in db.session.scalars(select(PostRevision).where(PostRevision.post_id == post.id)):
         db.session.delete(rev)
     post.body_md, post.body_html, post.content_warning = "", "", None
+    post.service_id, post.service_card = None, None
     post.deleted_at = post.deleted_at or utcnow()
     search.unindex_post(post.id)
 

@@ -72,6 +72,9 @@ def _me():
     return sessions.current_member()
 
 
+bp.add_app_template_global(directory.is_stale, "service_is_stale")
+
+
 @bp.app_template_filter("tel")
 def _tel(phone: str) -> str:
     """A tel: link target: the digits (and a leading +) of a validated phone number."""
