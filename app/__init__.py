@@ -113,11 +113,11 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from app.services import chat, forums
-    from app.web import account, admin, auth, main, rooms
+    from app.web import account, admin, auth, directory, main, rooms
     from app.web import forums as forum_views
     from app.web import safety as safety_views
 
-    for module in (main, auth, account, admin, forum_views, rooms, safety_views):
+    for module in (main, auth, account, admin, forum_views, rooms, safety_views, directory):
         app.register_blueprint(module.bp)
     forums.register_member_data()
     chat.register_member_data()

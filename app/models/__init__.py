@@ -2,6 +2,7 @@
 
 from app.models.accounts import AuthSession, Member, MemberRole, RecoveryCode, Role
 from app.models.audit import AuditEntry
+from app.models.directory import Service, ServiceKind, ServiceLanguage
 from app.models.chat import (
     ChatMessage, PeerRequest, Room, RoomFacilitator, RoomParticipant, RoomPresence, RoomReminder,
 )
@@ -33,6 +34,9 @@ __all__ = [
     "Flag",
     "FlagNote",
     "SafetyPlan",
+    "Service",
+    "ServiceKind",
+    "ServiceLanguage",
     "GroupMembership",
     "Notification",
     "Post",

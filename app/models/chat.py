@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -84,11 +84,16 @@ class ChatMessage(db.Model):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"), nullable=True, index=True)
     # What others saw as the author at the time ("Anonymous 2", a pseudonym, or None for system lines).
     author_label: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    kind: Mapped[str] = mapped_column(String(8), default="line")  # line | system
+    kind: Mapped[str] = mapped_column(String(8), default="line")  # line | system | card
+    # For "card" lines, a plain-text fallback (older clients show it as a line).
     body: Mapped[str] = mapped_column(Text)
     client_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # A shared directory entry ("card" lines): the live entry while it exists and is approved,
+    # else the snapshot taken when it was shared, so the card stays readable.
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("service.id", ondelete="SET NULL"), nullable=True)
+    card: Mapped[dict | None] = mapped_column(JSON, nullable=True)
 
 
 class RoomPresence(db.Model):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
-    Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
+    JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -95,6 +95,9 @@ class Post(db.Model):
     held_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     # One form submission makes one post: the form carries a random key; a resend reuses it.
     submission_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # A directory entry a peer shared in this post (see ChatMessage.service_id for the rules).
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("service.id", ondelete="SET NULL"), nullable=True)
+    service_card: Mapped[dict | None] = mapped_column(JSON, nullable=True)
 
     thread: Mapped[Thread] = relationship()
     author: Mapped[Member | None] = relationship()

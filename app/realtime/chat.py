@@ -91,6 +91,14 @@ def on_send(member, _auth, payload=None):
 
 
 @authenticated
+def on_share(member, _auth, payload=None):
+    """A peer supporter, facilitator or admin shares a directory entry as a card."""
+    data = _obj(payload)
+    sent = chat.share_service(member, _room(data), data.get("service"), data.get("client_id"))
+    return {"ok": True, "id": sent.message.id, "duplicate": sent.duplicate}
+
+
+@authenticated
 def on_typing(member, _auth, payload=None):
     room = chat.get_room_for(member, _room(payload))
     p = chat.participant(member, room)
@@ -120,6 +128,7 @@ HANDLERS = [
     ("room:join", on_join, NS),
     ("room:leave", on_leave, NS),
     ("message:send", on_send, NS),
+    ("service:share", on_share, NS),
     ("typing", on_typing, NS),
     ("message:concern", _control(lambda m, d: duty.raise_line_concern(m, _room(d), d.get("message"),
                                                                        d.get("note"))), NS),

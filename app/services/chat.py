@@ -24,7 +24,7 @@ from app.models import (
     RoomReminder,
 )
 from app.models.base import utcnow
-from app.services import audit, forums, permissions, safety, workers
+from app.services import audit, directory, forums, permissions, safety, workers
 from app.services.errors import Forbidden, Invalid, NotFound, RateLimited
 from app.services.text import clean_text
 
@@ -446,21 +446,11 @@ def post_message(actor: Member | None, room_id: object, body: object, client_id:
     actor = permissions.require_member(actor)
     room = get_room_for(actor, room_id)
     text = clean_text(body, field="body", label="Your message", max_length=LINE_MAX, min_length=1)
-    cid = None
-    if client_id not in (None, ""):
-        if not isinstance(client_id, str) or not CLIENT_ID_RE.match(client_id):
-            raise Invalid("client_id should be up to 64 letters, digits, dots, dashes or colons.", "client_id")
-        cid = client_id
-        dup = db.session.scalar(select(ChatMessage).where(ChatMessage.room_id == room.id,
-                                                          ChatMessage.author_id == actor.id,
-                                                          ChatMessage.client_id == cid))
-        if dup is not None:
-            return Sent(dup, True, safety.Screening())
-    p = check_can_speak(actor, room, participant(actor, room))
-    cfg = current_app.config
-    wait = _flood().hit(actor.id, cfg["CHAT_LINES_PER_WINDOW"], cfg["CHAT_WINDOW_SECONDS"])
-    if wait is not None:
-        raise RateLimited("You're sending lines very fast. Please wait a moment.", retry_after=int(wait) + 1)
+    cid = _client_id(client_id)
+    dup = _sent_before(actor, room, cid)
+    if dup is not None:
+        return Sent(dup, True, safety.Screening())
+    p = _ready_to_speak(actor, room)
     now = utcnow()
     msg = ChatMessage(room_id=room.id, author_id=actor.id, author_label=label_for(actor, p), kind="line",
                       body=text, client_id=cid, created_at=now)
@@ -470,10 +460,7 @@ def post_message(actor: Member | None, room_id: object, body: object, client_id:
         db.session.flush()
     except IntegrityError:  # the same client_id raced itself
         db.session.rollback()
-        dup = db.session.scalar(select(ChatMessage).where(ChatMessage.room_id == room.id,
-                                                          ChatMessage.author_id == actor.id,
-                                                          ChatMessage.client_id == cid))
-        return Sent(dup, True, safety.Screening())
+        return Sent(_sent_before(actor, room, cid), True, safety.Screening())
     screening = safety.screen_line(actor, msg, room, text)
     db.session.commit()
     # Stored and committed first, then broadcast: a line nobody could load again is never shown.
@@ -484,8 +471,65 @@ def post_message(actor: Member | None, room_id: object, body: object, client_id:
     return Sent(msg, False, screening)
 
 
+def _client_id(client_id: object) -> str | None:
+    if client_id in (None, ""):
+        return None
+    if not isinstance(client_id, str) or not CLIENT_ID_RE.match(client_id):
+        raise Invalid("client_id should be up to 64 letters, digits, dots, dashes or colons.", "client_id")
+    return client_id
+
+
+def _sent_before(actor: Member, room: Room, cid: str | None) -> ChatMessage | None:
+    """The line this member already sent with this client_id (a resend), if any."""
+    if cid is None:
+        return None
+    return db.session.scalar(select(ChatMessage).where(ChatMessage.room_id == room.id,
+                                                       ChatMessage.author_id == actor.id,
+                                                       ChatMessage.client_id == cid))
+
+
+def _ready_to_speak(actor: Member, room: Room) -> RoomParticipant:
+    """check_can_speak, then the per-member flood limit. Raises Forbidden, RateLimited."""
+    p = check_can_speak(actor, room, participant(actor, room))
+    cfg = current_app.config
+    wait = _flood().hit(actor.id, cfg["CHAT_LINES_PER_WINDOW"], cfg["CHAT_WINDOW_SECONDS"])
+    if wait is not None:
+        raise RateLimited("You're sending lines very fast. Please wait a moment.", retry_after=int(wait) + 1)
+    return p
+
+
+def share_service(actor: Member | None, room_id: object, service_id: object, client_id: object = None) -> Sent:
+    """A peer supporter, facilitator or admin shares a directory entry as a card line. The same
+    rules as any line apply (check_can_speak, flood limit, client_id resends). The line keeps a
+    snapshot of the entry; readers see the live entry while it is approved. Not screened: the
+    words are the directory's, not the sharer's. Raises Invalid, NotFound, Forbidden, RateLimited."""
+    actor = permissions.require_member(actor)
+    room = get_room_for(actor, room_id)
+    service = directory.get_shareable(actor, service_id)
+    cid = _client_id(client_id)
+    dup = _sent_before(actor, room, cid)
+    if dup is not None:
+        return Sent(dup, True, safety.Screening())
+    p = _ready_to_speak(actor, room)
+    now = utcnow()
+    snap = directory.snapshot(service)
+    msg = ChatMessage(room_id=room.id, author_id=actor.id, author_label=label_for(actor, p), kind="card",
+                      body=directory.card_from(service, snap).text(), client_id=cid, created_at=now,
+                      service_id=service.id, card=snap)
+    db.session.add(msg)
+    p.last_line_at = now
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same client_id raced itself
+        db.session.rollback()
+        return Sent(_sent_before(actor, room, cid), True, safety.Screening())
+    db.session.commit()
+    _publish_line(room.id, message_payload(msg))
+    return Sent(msg, False, safety.Screening())
+
+
 def message_payload(msg: ChatMessage) -> dict:
-    return {
+    payload = {
         "id": msg.id,
         "room": msg.room_id,
         "kind": msg.kind,
@@ -493,6 +537,14 @@ def message_payload(msg: ChatMessage) -> dict:
         "body": msg.body,
         "at": msg.created_at.isoformat() + "Z",
     }
+    if msg.kind == "card":
+        # The entry as it is now; the snapshot (marked removed) once it leaves the directory.
+        from app.models import Service
+
+        live = db.session.get(Service, msg.service_id) if msg.service_id else None
+        card = directory.card_from(live, msg.card)
+        payload["card"] = card.payload() if card is not None else None
+    return payload
 
 
 def _publish_line(room_id: int, payload: dict) -> None:
@@ -720,11 +772,12 @@ def remove(actor: Member | None, room_id: object, member_ref: object, reason: ob
 def delete_line(actor: Member | None, room_id: object, message_id: object) -> None:
     actor, room = _require_facilitator(actor, room_id)
     msg = db.session.get(ChatMessage, message_id) if isinstance(message_id, int) else None
-    if msg is None or msg.room_id != room.id or msg.kind != "line":
+    if msg is None or msg.room_id != room.id or msg.kind not in ("line", "card"):
         raise NotFound("There's no such line in this room.")
     if msg.deleted_at is None:
         msg.deleted_at = utcnow()
         msg.body = ""
+        msg.card, msg.service_id = None, None
         if room.pinned_message_id == msg.id:
             room.pinned_message_id = None
         _announce(room, "The facilitator deleted a line.", actor, "line_deleted", message_id=msg.id)

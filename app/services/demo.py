@@ -63,6 +63,62 @@ DEMO_THREADS = (
 )
 
 
+# Services directory examples. Clearly marked, and no real numbers: phones are in Ofcom's range
+# reserved for drama (01632 960xxx), web addresses are under example.org.
+EXAMPLE_SERVICES = (
+    {"name": "Riverside Sexual Health Clinic (example)", "kinds": ["testing", "treatment", "prevention"],
+     "description": "Example entry: replace it with a real service. Walk-in HIV and STI tests, PEP, PrEP "
+     "and HIV treatment.", "phone": "01632 960018", "url": "https://riverside-clinic.example.org/",
+     "address": "12 Example Road\nRiverside", "hours": "Mon–Fri 9:00–18:00; walk-in Wednesday evenings",
+     "area": "Riverside and the valley", "region": "Riverside", "languages": ["English", "Français"],
+     "cost": "Free", "is_confidential": True, "is_anonymous": False, "age_days": 20},
+    {"name": "Harbour Counselling Service (example)", "kinds": ["counselling", "peer_groups"],
+     "description": "Example entry: replace it with a real service. Counselling and a monthly peer group "
+     "for people living with HIV.", "phone": "01632 960244", "url": "https://harbour-counselling.example.org/",
+     "hours": "Mon–Thu 10:00–20:00", "area": "The harbour district and online", "region": "Harbour",
+     "languages": ["English", "Português"], "cost": "Free for people living with HIV",
+     "is_confidential": True, "is_anonymous": False, "age_days": 60},
+    {"name": "Open Door Housing and Benefits Advice (example)", "kinds": ["housing", "benefits_legal", "case_management"],
+     "description": "Example entry: replace it with a real service. Help with housing, benefits claims and "
+     "appeals, and a named caseworker.", "phone": "01632 960371", "address": "3 Sample Lane\nRiverside",
+     "hours": "Tue and Thu 9:30–16:00", "area": "Riverside", "region": "Riverside",
+     "languages": ["English", "Polski"], "cost": "Free", "is_confidential": True, "is_anonymous": False,
+     "age_days": 400},  # shows how an entry nobody has checked for a year is marked
+    {"name": "Night Line (example)", "kinds": ["crisis", "counselling"],
+     "description": "Example entry: replace it with a real crisis line. Someone to talk to, all night.",
+     "phone": "01632 960999", "hours": "24/7", "area": "Anywhere, by phone", "region": None,
+     "languages": ["English"], "cost": "Free", "is_confidential": True, "is_anonymous": True, "age_days": 5},
+    {"name": "Positive Voices Advocacy (example)", "kinds": ["advocacy", "peer_groups"],
+     "description": "Example entry: replace it with a real service. Campaigns, rights at work and in "
+     "healthcare, and peer mentoring.", "url": "https://positive-voices.example.org/",
+     "area": "Harbour and Riverside", "region": "Harbour", "languages": ["English", "Français", "Português"],
+     "cost": "Free", "is_confidential": False, "is_anonymous": False, "age_days": 90},
+)
+
+
+def seed_directory() -> int:
+    """Example directory entries (approved, marked as examples) if the directory is empty."""
+    from datetime import timedelta
+
+    from app.models import Service, ServiceKind, ServiceLanguage
+    from app.models.base import utcnow
+
+    if db.session.scalar(select(Service.id).limit(1)) is not None:
+        return 0
+    today = utcnow().date()
+    for data in EXAMPLE_SERVICES:
+        db.session.add(Service(
+            name=data["name"], description=data["description"], phone=data.get("phone", ""),
+            url=data.get("url"), address=data.get("address", ""), hours=data.get("hours", ""),
+            area=data["area"], region=data["region"], cost=data["cost"],
+            is_confidential=data["is_confidential"], is_anonymous=data["is_anonymous"],
+            last_checked=today - timedelta(days=data["age_days"]), status="approved", approved_at=utcnow(),
+            is_example=True, kind_rows=[ServiceKind(kind=k) for k in data["kinds"]],
+            language_rows=[ServiceLanguage(name=n, key=n.casefold()) for n in data["languages"]]))
+    db.session.commit()
+    return len(EXAMPLE_SERVICES)
+
+
 def seed_rooms(facilitator) -> None:
     """An always-open drop-in room and one upcoming session (demo data)."""
     from datetime import timedelta
@@ -113,6 +169,7 @@ def seed(credentials_file: Path) -> list[tuple[str, str, str]]:
     """Create the demo accounts (one per role) once. Returns (pseudonym, role, passphrase) rows
     and writes them to credentials_file (mode 600) so later runs can print them again."""
     if is_seeded():
+        seed_directory()  # demo databases made before the directory existed get examples too
         return read_credentials(credentials_file)
     rows = []
     for name, granted in DEMO_ACCOUNTS:
@@ -126,6 +183,7 @@ def seed(credentials_file: Path) -> list[tuple[str, str, str]]:
     seed_categories()
     authors = {name: accounts.find_by_pseudonym(name) for name, _ in DEMO_ACCOUNTS}
     seed_rooms(authors.get("demo-facilitator"))
+    seed_directory()
     for slug, author, title, body in DEMO_THREADS:
         category = db.session.scalar(select(Category).where(Category.slug == slug))
         if category is not None and authors.get(author):

@@ -290,6 +290,7 @@ class PostView:
     my_reactions: set[str]
     bookmarked: bool
     is_new: bool
+    card: object = None  # a shared directory entry (services.directory.Card), if any
 
 
 @dataclass
@@ -359,8 +360,15 @@ def thread_page(actor: Member | None, thread: Thread, after: str | None = None,
             ThreadRead.member_id == actor.id, ThreadRead.thread_id == thread.id)) or 0
         following = db.session.scalar(select(ThreadFollow.id).where(
             ThreadFollow.member_id == actor.id, ThreadFollow.thread_id == thread.id)) is not None
+    cards = {}
+    shared = [(p.id, p.service_id, p.service_card) for p in rows if p.service_card is not None]
+    if shared:
+        from app.services import directory
+
+        cards = directory.cards_for(shared)  # one query, however many cards
     views = [PostView(p, _row_author(p), bool(actor and p.author_id == actor.id), counts.get(p.id, {}),
-                      mine.get(p.id, set()), p.id in marks, bool(actor) and p.id > last_read and last_read > 0)
+                      mine.get(p.id, set()), p.id in marks, bool(actor) and p.id > last_read and last_read > 0,
+                      cards.get(p.id))
              for p in rows]
     if actor and mark_read and ids and max(ids) > last_read:
         _mark_read(actor, thread, max(ids))
@@ -373,7 +381,8 @@ _THREAD_COLUMNS = (Thread.id, Thread.title, Thread.author_id, Thread.opener_alia
                    Thread.deleted_at)
 
 _POST_COLUMNS = (Post.id, Post.thread_id, Post.author_id, Post.alias_number, Post.body_html, Post.content_warning,
-                 Post.created_at, Post.edited_at, Post.deleted_at, Post.hidden_at, Post.held_at)
+                 Post.created_at, Post.edited_at, Post.deleted_at, Post.hidden_at, Post.held_at, Post.service_id,
+                 Post.service_card)
 
 
 def _row_author(row) -> str:
@@ -513,10 +522,15 @@ def create_thread(actor: Member | None, category: Category, title: object, body:
 
 
 def post_reply(actor: Member | None, thread: Thread, body: object, anonymous: bool = False,
-               content_warning: object = None, submission_key: object = None) -> Written:
-    """Reply to a thread. Screens the post. Raises Invalid, Forbidden, NotFound."""
+               content_warning: object = None, submission_key: object = None, service: object = None) -> Written:
+    """Reply to a thread. Screens the post. With `service` (a directory entry's id; peer
+    supporters, facilitators and admins only) the reply carries that entry as a card.
+    Raises Invalid, Forbidden, NotFound."""
+    from app.services import directory
+
     actor = permissions.require_member(actor)
     thread = get_thread_for(actor, thread.id)
+    shared = directory.get_shareable(actor, service) if service not in (None, "") else None
     if thread.locked and not is_staff(actor):
         raise Forbidden("This thread is locked: you can read it, but not reply.")
     if thread.category.archived_at is not None:
@@ -528,6 +542,8 @@ def post_reply(actor: Member | None, thread: Thread, body: object, anonymous: bo
         return Written(thread, dup, safety.Screening(), duplicate=True)
     alias = _alias_for(actor, thread) if anonymous else None
     post = _add_post(actor, thread, clean_body, warning, key, alias, utcnow())
+    if shared is not None:
+        post.service_id, post.service_card = shared.id, directory.snapshot(shared)
     screening = safety.screen_post(actor, post, clean_body)
     _after_post(actor, thread, post, screening, is_new_thread=False)
     db.session.commit()
@@ -653,6 +669,7 @@ def _erase_post(post: Post) -> None:
     for rev in db.session.scalars(select(PostRevision).where(PostRevision.post_id == post.id)):
         db.session.delete(rev)
     post.body_md, post.body_html, post.content_warning = "", "", None
+    post.service_id, post.service_card = None, None
     post.deleted_at = post.deleted_at or utcnow()
     search.unindex_post(post.id)
 

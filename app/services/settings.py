@@ -13,6 +13,9 @@ from app.services.errors import Invalid
 DEFAULTS = {
     # Where quick exit goes: an ordinary, busy site that says nothing about the reader.
     "quick_exit_url": "https://www.bbc.co.uk/weather",
+    # Which kinds of services-directory entries the support panel lists after the crisis lines
+    # (comma-separated codes from services.directory.KINDS; empty for none).
+    "support_panel_kinds": "crisis,counselling",
 }
 
 
@@ -60,3 +63,28 @@ def set_quick_exit_url(actor: Member | None, value: object) -> str:
     db.session.commit()
     _cache.pop(_cache_key("quick_exit_url"), None)
     return url
+
+
+def set_support_panel_kinds(actor: Member | None, kinds: object) -> list[str]:
+    """Admins choose which kinds of directory entries follow the crisis lines in the support
+    panel. Raises Forbidden, Invalid."""
+    from flask_babel import gettext as _
+
+    from app.services.directory import KINDS
+
+    actor = permissions.require_admin(actor)
+    if isinstance(kinds, str):
+        kinds = [kinds]
+    if not isinstance(kinds, list | tuple) or not all(isinstance(k, str) and k in KINDS for k in kinds):
+        raise Invalid(_("Choose kinds of help from the list."), "kinds")
+    chosen = [k for k in KINDS if k in set(kinds)]
+    value = ",".join(chosen)
+    row = db.session.get(SiteSetting, "support_panel_kinds")
+    if row is None:
+        db.session.add(SiteSetting(key="support_panel_kinds", value=value))
+    else:
+        row.value = value
+    audit.record(actor, "settings.support_panel_kinds", None, kinds=chosen)
+    db.session.commit()
+    _cache.pop(_cache_key("support_panel_kinds"), None)
+    return chosen

@@ -240,7 +240,27 @@ def resources():
         if done:
             return done
     status = 400 if request.method == "POST" else 200
-    return render_template("admin/resources.html", form=form, rows=safety.all_resources()), status
+    return render_template("admin/resources.html", form=form, rows=safety.all_resources(),
+                           **_panel_kinds_context()), status
+
+
+def _panel_kinds_context() -> dict:
+    from app.services import directory
+
+    return {"directory_kinds": directory.KINDS, "panel_kinds": directory.panel_kinds()}
+
+
+@bp.post("/resources/panel-kinds")
+def panel_kinds():
+    """Which kinds of directory entries the support panel lists after the crisis lines."""
+    from flask_babel import gettext as _
+
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400, description=_("This form had expired. Go back, reload the page, and try again."))
+    settings.set_support_panel_kinds(sessions.current_member(), request.form.getlist("kinds"))
+    flash(_("Saved: the support panel lists those kinds of services after the crisis lines."), "success")
+    return redirect(url_for("admin.resources"))
 
 
 # ---------------------------------------------------------------- rooms

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 
 from app.extensions import db
 from app.models import Category, Post, Thread
-from app.services import forums, safety, search, sessions
+from app.services import directory, forums, safety, search, sessions
 from app.services.errors import DomainError, NotFound
 from app.web.forms import ComposeForm, ReasonForm, ReportForm
 from app.web.helpers import form_errors, signed_in_required
@@ -92,6 +92,7 @@ def thread(thread_id: int, slug: str | None = None):
     form = _compose() if _me() else None
     return render_template("forums/thread.html", page=page, thread=t, form=form,
                            support=_support_panel(), reactions=forums.REACTIONS,
+                           share_services=directory.share_choices(_me()),
                            staff=forums.is_staff(_me()), categories=_move_targets(t))
 
 
@@ -146,9 +147,12 @@ def reply(thread_id: int):
             if quoted.thread_id == t.id and not quoted.deleted_at and not quoted.hidden_at:
                 lines = "\n".join(f"> {line}" for line in quoted.body_md.splitlines())
                 form.body.data = f"> **{forums.author_label(quoted)}** wrote:\n>\n{lines}\n\n"
-        return render_template("forums/reply.html", form=form, thread=t, preview=None)
+        return render_template("forums/reply.html", form=form, thread=t, preview=None,
+                               share_services=directory.share_choices(_me()),
+                               shared=request.args.get("service", type=int))
     form = _compose(ComposeForm())
     preview_html = None
+    service = request.form.get("service", "")
     if form.validate_on_submit():
         try:
             if "preview" in request.form:
@@ -156,7 +160,7 @@ def reply(thread_id: int):
             else:
                 written = forums.post_reply(_me(), t, form.body.data, anonymous=form.anonymous.data,
                                             content_warning=form.content_warning.data,
-                                            submission_key=form.submission_key.data)
+                                            submission_key=form.submission_key.data, service=service)
                 _remember_support(written, written.screening, written.post)
                 if written.screening.hold:
                     return redirect(_thread_url(t), code=303)
@@ -164,7 +168,9 @@ def reply(thread_id: int):
         except DomainError as err:
             form_errors(form, err)
     status = 200 if preview_html is not None else 400
-    return render_template("forums/reply.html", form=form, thread=t, preview=preview_html), status
+    return render_template("forums/reply.html", form=form, thread=t, preview=preview_html,
+                           share_services=directory.share_choices(_me()),
+                           shared=int(service) if service.isdigit() and len(service) < 12 else None), status
 
 
 @bp.route("/p/<int:post_id>/edit", methods=["GET", "POST"])

@@ -7,7 +7,7 @@ from datetime import datetime
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from app.models import Room
-from app.services import chat, permissions, safety, sessions
+from app.services import chat, directory, permissions, safety, sessions
 from app.services.errors import DomainError, Invalid
 from app.web.forms import OutcomeForm, RoomForm, RulesForm
 from app.web.helpers import form_errors, signed_in_required
@@ -38,6 +38,7 @@ def room(room_id: int):
                            facilitator=chat.is_room_facilitator(me, r) if me else False,
                            removed=bool(p and p.removed_at), line_max=chat.LINE_MAX,
                            resources=safety.support_resources(),
+                           share_services=directory.share_choices(me),
                            peer_request=private_request_for_room(r) if r.kind == "private" else None)
 
 

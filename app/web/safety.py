@@ -196,5 +196,10 @@ def draft_check():
 
 def support_context(level: int) -> dict:
     """What the writer's support panel needs: resources, their own safety plan, who is on duty."""
-    return {"resources": safety.support_resources(), "plan": duty.plan_for(_me()) if _me() else None,
+    from app.services import directory
+
+    # Crisis lines (support resources) first, then the directory's entries of the kinds the
+    # admin picked (Admin > Support resources).
+    return {"resources": safety.support_resources(), "services": directory.panel_services(),
+            "plan": duty.plan_for(_me()) if _me() else None,
             "on_duty": duty.anyone_on_duty() if level >= 2 else None}

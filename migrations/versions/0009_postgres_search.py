@@ -5,13 +5,13 @@ tsvector of its thread's title (A) and its body (B), with a GIN index. services.
 in step and queries it behind the same search() function. SQLite: nothing to do.
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0007
 """
 from alembic import op
 
 
 revision = '0009'
-down_revision = '0006'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

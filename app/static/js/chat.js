@@ -51,7 +51,11 @@
     }
     var body = document.createElement("span");
     body.className = "body";
-    body.textContent = msg.body;  // text only: never parsed as HTML
+    if (msg.kind === "card" && msg.card) {
+      body.appendChild(renderCard(msg.card));
+    } else {
+      body.textContent = msg.body;  // text only: never parsed as HTML
+    }
     li.appendChild(body);
     var at = document.createElement("time");
     at.className = "at";
@@ -66,6 +70,53 @@
     var nearBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 80;
     log.appendChild(li);
     if (nearBottom) { log.scrollTop = log.scrollHeight; }
+  }
+
+  // A shared directory entry (kind "card"): built from text nodes only; the labels come from
+  // the page (data-t-*) so they are in the reader's language.
+  function t(key) { return root.getAttribute("data-t-" + key) || ""; }
+  function para(className, text) {
+    var p = document.createElement("span");
+    p.className = className;
+    if (text) { p.textContent = text; }
+    return p;
+  }
+  function renderCard(card) {
+    var box = document.createElement("span");
+    box.className = "service-card" + (card.removed ? " removed" : "");
+    box.appendChild(para("service-card-head", t("card")));
+    var name = para("service-card-name", "");
+    var strong = document.createElement("strong");
+    if (!card.removed && typeof card.service === "number") {
+      var a = document.createElement("a");
+      a.href = "/services/" + card.service;
+      a.textContent = card.name;
+      strong.appendChild(a);
+    } else {
+      strong.textContent = card.name;
+    }
+    name.appendChild(strong);
+    if (card.example) { name.appendChild(document.createTextNode(" ")); name.appendChild(para("tag", t("example"))); }
+    if (card.stale) { name.appendChild(document.createTextNode(" ")); name.appendChild(para("tag warn", t("stale"))); }
+    box.appendChild(name);
+    if (card.removed) { box.appendChild(para("service-card-note", t("removed"))); }
+    if (card.kinds && card.kinds.length) {
+      var tags = para("service-tags", "");
+      card.kinds.forEach(function (label) { tags.appendChild(para("tag kind", label)); });
+      box.appendChild(tags);
+    }
+    if (card.phone) { box.appendChild(para("service-card-line", t("phone") + ": " + card.phone)); }
+    if (card.url && /^https?:\/\//i.test(card.url)) {
+      var web = para("service-card-line url", t("web") + ": ");
+      var link = document.createElement("a");
+      link.href = card.url;
+      link.rel = "noopener noreferrer nofollow";
+      link.textContent = card.url;
+      web.appendChild(link);
+      box.appendChild(web);
+    }
+    if (card.hours) { box.appendChild(para("service-card-line", t("hours") + ": " + card.hours)); }
+    return box;
   }
 
   function select(li, msg) {
@@ -267,6 +318,19 @@
       });
     };
     attempt(0);
+  }
+  var shareBtn = document.getElementById("chat-share-send");
+  if (shareBtn) {
+    shareBtn.addEventListener("click", function () {
+      var choice = document.getElementById("chat-share-service");
+      var serviceId = parseInt(choice.value, 10);
+      if (!serviceId) { errorEl.textContent = t("choose"); choice.focus(); return; }
+      var clientId = "s" + Date.now().toString(36) + "-" + (++counterId);
+      socket.emit("service:share", { room: roomId, service: serviceId, client_id: clientId }, function (ack) {
+        errorEl.textContent = ack && ack.ok ? "" : (ack ? ack.error : "");
+        if (ack && ack.ok) { choice.value = ""; }
+      });
+    });
   }
   handBtn.addEventListener("click", function () {
     socket.emit("hand:raise", { room: roomId, up: true }, function (ack) {
