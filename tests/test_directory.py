@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
+from tests.db import connect
 from datetime import date, timedelta
 
 import pytest
@@ -15,7 +15,7 @@ from tests.forum_helpers import post_button, start_thread
 
 
 def audit_rows(db_path, prefix="service."):
-    with sqlite3.connect(db_path) as con:
+    with connect(db_path) as con:
         return [(a, json.loads(d)) for a, d in con.execute(
             "SELECT action, detail FROM audit_entry WHERE action LIKE ? ORDER BY id", (prefix + "%",))]
 
@@ -80,7 +80,7 @@ def test_a_member_posting_the_form_anyway_is_refused(app, member, peer, db_path)
     assert "/services/new" not in token_page
     r = post_button(member, "/account", "/services/new", service_fields(name="Sneaky entry"))
     assert r.status_code == 403
-    with sqlite3.connect(db_path) as con:
+    with connect(db_path) as con:
         assert [n for (n,) in con.execute("SELECT name FROM service")] == ["Riverside Sexual Health Clinic"]
 
 
@@ -270,7 +270,7 @@ def test_every_field_is_checked(admin, db_path, overrides, field_message):
     r = add_service(admin, **overrides)
     assert r.status_code == 400
     assert field_message in page_text(r)
-    with sqlite3.connect(db_path) as con:
+    with connect(db_path) as con:
         assert con.execute("SELECT count(*) FROM service").fetchone()[0] == 0
 
 
@@ -331,7 +331,7 @@ def test_demo_entries_are_marked_and_use_no_real_numbers(app, runner, client, db
     html = page_text(r)
     assert len(names(r)) == 5 and all("(example)" in n for n in names(r))
     assert html.count('<span class="tag">example entry</span>') == 5
-    with sqlite3.connect(db_path) as con:
+    with connect(db_path) as con:
         rows = con.execute("SELECT phone, url, is_example, status FROM service").fetchall()
     for phone, url, is_example, status in rows:
         assert is_example == 1 and status == "approved"
@@ -340,5 +340,5 @@ def test_demo_entries_are_marked_and_use_no_real_numbers(app, runner, client, db
         assert url is None or re.fullmatch(r"https://[a-z-]+\.example\.org/", url)
     # Seeding again adds nothing.
     assert runner.invoke(args=["kindred", "seed-demo"]).exit_code == 0
-    with sqlite3.connect(db_path) as con:
+    with connect(db_path) as con:
         assert con.execute("SELECT count(*) FROM service").fetchone()[0] == 5

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import re
-import sqlite3
+from tests.db import connect
 
 import pytest
 
@@ -73,7 +73,7 @@ def test_cards_show_the_entry_as_it_is_now_then_the_snapshot_once_removed(app, a
 def test_a_peer_shares_a_card_in_a_one_to_one_chat(app, admin, peer, member, db_path):
     sid = approved(admin, name="Valley Counselling", kinds=["counselling"])
     assert post_button(member, "/support/talk", "/support/talk").status_code == 303
-    with sqlite3.connect(db_path) as con:
+    with connect(db_path) as con:
         req_id = con.execute("SELECT id FROM peer_request").fetchone()[0]
     r = post_button(peer, "/support/requests", f"/support/requests/{req_id}/accept")
     room_id = int(r.headers["Location"].rsplit("/", 1)[1])
@@ -179,7 +179,7 @@ def test_members_cannot_attach_cards_to_replies(app, categories, admin, member, 
     tid = thread_id(start_thread(member, "prevention", "PrEP question", "Who can get PrEP near the river?"))
     r = reply_with(member, tid, "Sneaky card", sid)
     assert r.status_code == 400 and "Only peer supporters" in page_text(r)
-    with sqlite3.connect(db_path) as con:
+    with connect(db_path) as con:
         assert con.execute("SELECT count(*) FROM post WHERE service_id IS NOT NULL").fetchone()[0] == 0
 
 
