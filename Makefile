@@ -9,7 +9,7 @@ FLASK  := $(VENV)/bin/flask --app wsgi
 PORT   ?= 5000
 export PORT
 
-.PHONY: run test test-sqlite test-postgres setup setup-test browser clean translations extract-messages
+.PHONY: run prod-demo prod-demo-stop test test-sqlite test-postgres setup setup-test browser clean translations extract-messages
 
 $(VENV)/.installed-run: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,18 @@ run: setup
 	$(FLASK) db upgrade
 	$(FLASK) kindred seed-demo
 	$(FLASK) kindred serve --port $(PORT)
+
+# Production shape on this machine: PostgreSQL, Redis, WORKERS gunicorn workers behind HAProxy
+# (TLS, sticky sessions) on https://127.0.0.1:PROD_PORT/. Debian packages installed when missing.
+WORKERS   ?= 4
+PROD_PORT ?= 8443
+PROD_DIR  ?= .services/prod-demo
+prod-demo: setup
+	KINDRED_SEED_DEMO=1 scripts/stack.sh start $(PROD_DIR) $(PROD_PORT) $(WORKERS)
+	@echo "Demo accounts: $(PROD_DIR)/instance/demo-accounts.txt  ·  stop with: make prod-demo-stop"
+
+prod-demo-stop:
+	scripts/stack.sh stop $(PROD_DIR)
 
 # The whole suite twice: on SQLite, then on PostgreSQL + Redis (private servers started by
 # scripts/services.sh; the Debian packages are installed when missing and we are root).

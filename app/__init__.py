@@ -98,10 +98,17 @@ def _init_extensions(app: Flask) -> None:
     from app import i18n
 
     i18n.init_app(app)
+    queue_url = app.config.get("SOCKETIO_MESSAGE_QUEUE")
+    # Always say which manager: Flask-SocketIO keeps options between init_app calls.
+    bus_options: dict = {"client_manager": None, "message_queue": None}
+    if queue_url:
+        from app.realtime import bus
+
+        bus_options["client_manager"] = bus.manager_for(queue_url)
     socketio.init_app(
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
-        message_queue=app.config.get("SOCKETIO_MESSAGE_QUEUE"),
+        **bus_options,
         # Same-origin only (the default): a page on another site can't open a socket with the
         # member's cookie. Payload logging stays off: messages are private.
         cors_allowed_origins=None,

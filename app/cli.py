@@ -83,12 +83,15 @@ def seed_categories() -> None:
 
 
 @kindred.command("seed-demo")
+@click.option("--demo-deployment", is_flag=True,
+              help="Allow it under the production config: only for `make prod-demo`, a throwaway "
+                   "production-shaped demo on 127.0.0.1.")
 @with_appcontext
-def seed_demo() -> None:
+def seed_demo(demo_deployment: bool) -> None:
     """Create the demo accounts once (development only) and print their passphrases."""
     from app.services import demo
 
-    if current_app.config.get("ENV_NAME") == "production":
+    if current_app.config.get("ENV_NAME") == "production" and not demo_deployment:
         raise click.ClickException("Demo data is never created in production.")
     creds = Path(current_app.instance_path) / "demo-accounts.txt"
     fresh = not demo.is_seeded()

@@ -35,7 +35,7 @@ start() {
   set -a; . "$dir/kindred.env"; set +a
   mkdir -p "$KINDRED_INSTANCE"
   "$PY" -m flask --app wsgi db upgrade >/dev/null 2>&1 || "$PY" -m flask --app wsgi db upgrade
-  [ -n "${KINDRED_SEED_DEMO:-}" ] && "$PY" -m flask --app wsgi kindred seed-demo
+  [ -n "${KINDRED_SEED_DEMO:-}" ] && "$PY" -m flask --app wsgi kindred seed-demo --demo-deployment
   # Workers.
   local servers=""
   for i in $(seq 1 "$n"); do

@@ -26,7 +26,7 @@ def test_security_headers_on_every_response(client, path):
     assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
     assert "frame-ancestors 'none'" in csp
     assert "script-src 'self'" in csp
-    assert r.headers["Referrer-Policy"] == "no-referrer"
+    assert r.headers["Referrer-Policy"] == "same-origin"
     assert r.headers["X-Content-Type-Options"] == "nosniff"
     assert "camera=()" in r.headers["Permissions-Policy"]
     assert "Strict-Transport-Security" not in r.headers  # only in production, over TLS

@@ -9,6 +9,7 @@ from flask import request
 from flask_socketio import emit, join_room, leave_room
 
 from app.extensions import db
+from app.realtime import bus
 from app.realtime.auth import accept_connection, authenticated
 from app.services import chat, duty, permissions
 from app.services.errors import Invalid
@@ -67,6 +68,7 @@ def on_join(member, _auth, payload=None):
         "messages": [chat.message_payload(m) for m in joined.messages],
         "members": chat.presence(room),
         "queue": chat.hand_queue(room) if room.raise_hand else [],
+        "status": bus.status_payload(),  # live delivery up, or reconnecting (see realtime/bus.py)
     }
 
 

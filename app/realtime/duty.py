@@ -10,6 +10,7 @@ from flask_socketio import ConnectionRefusedError, join_room, leave_room
 
 from app.extensions import db
 from app.models import Role
+from app.realtime import bus
 from app.realtime.auth import accept_connection, authenticated, socket_member
 from app.services import duty, forums, permissions
 
@@ -54,7 +55,7 @@ def on_duty_on(member, _auth, *_payload):
     duty.go_on_duty(member)
     for room in _rooms_for(member):
         join_room(room, namespace=NS)
-    return {"ok": True, "on_duty": [m.pseudonym for m in duty.on_duty()]}
+    return {"ok": True, "on_duty": [m.pseudonym for m in duty.on_duty()], "status": bus.status_payload()}
 
 
 @authenticated
@@ -74,11 +75,17 @@ def on_claim(member, _auth, payload=None):
     return {"ok": True, "id": flag.id, "where": duty.where_of(flag), "queue": f"/queue/{flag.id}"}
 
 
+@authenticated
+def on_duty_open(member, _auth, *_payload):
+    return {"ok": True, "alerts": duty.open_alerts(member)}
+
+
 HANDLERS = [
     ("connect", on_connect, NS),
     ("disconnect", on_disconnect, NS),
     ("duty:on", on_duty_on, NS),
     ("duty:off", on_duty_off, NS),
     ("flag:claim", on_claim, NS),
+    ("duty:open", on_duty_open, NS),
     ("*", lambda event, *a: {"ok": False, "error": "Kindred doesn't know that request."}, NS),
 ]

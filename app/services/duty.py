@@ -161,6 +161,19 @@ def alert_payload(flag: Flag, escalated: bool = False) -> dict:
     }
 
 
+def open_alerts(actor: Member | None) -> list[dict]:
+    """The alerts a duty page would be showing now: open, unclaimed level 2-3 flags (level 3 and
+    escalated only, for facilitators and admins who are not peer supporters). A page asks for
+    them after live delivery was interrupted, so nothing raised meanwhile goes unseen."""
+    actor = _require_staff(actor)
+    q = select(Flag).where(Flag.state == "open", Flag.claimed_by_id.is_(None), Flag.level >= 2,
+                           Flag.kind.in_(("crisis", "concern")))
+    if not actor.has_role(Role.PEER):
+        q = q.where((Flag.level >= 3) | Flag.escalated_at.isnot(None))
+    flags = db.session.scalars(q.order_by(Flag.id.desc()).limit(50))
+    return [alert_payload(f, escalated=f.escalated_at is not None) for f in reversed(list(flags))]
+
+
 def announce(flag: Flag) -> None:
     """A new level 2-3 flag has been committed: alert every peer on duty; level 3 also reaches
     facilitators and admins on duty."""

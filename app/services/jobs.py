@@ -87,6 +87,9 @@ def start(app: Flask) -> None:
         return
     app.extensions["kindred_jobs_started"] = True
     socketio.start_background_task(_loop, app)
+    from app.realtime import bus
+
+    socketio.start_background_task(bus.watch)
 
 
 def register(app: Flask) -> None:

@@ -29,7 +29,10 @@ def register(app: Flask) -> None:
         h = response.headers
         h.setdefault("Content-Security-Policy", CSP)
         h["X-Content-Type-Options"] = "nosniff"
-        h["Referrer-Policy"] = "no-referrer"
+        # same-origin: other sites never learn which Kindred page a link was followed from, and
+        # our own HTTPS form posts carry the Referer that CSRF's strict same-origin check needs
+        # (with no-referrer every POST over TLS would be refused).
+        h["Referrer-Policy"] = "same-origin"
         h["X-Frame-Options"] = "DENY"
         h["Permissions-Policy"] = PERMISSIONS
         h["Cross-Origin-Opener-Policy"] = "same-origin"

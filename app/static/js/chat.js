@@ -197,15 +197,26 @@
 
   var socket = io("/chat", { transports: ["websocket"], reconnectionDelayMax: 10000 });
 
+  // While the server's message bus is away (server:status live=false) our own lines are still
+  // stored and acked, but others' don't reach us: remember where we were and catch up from
+  // there when it is back.
+  var resumeFrom = null;
+  function busDown(status) {
+    if (resumeFrom === null) { resumeFrom = lastId; }
+    setStatus(status.message || "Live updates are reconnecting…", "error");
+  }
+
   function join() {
     var payload = { room: roomId };
-    if (lastId) { payload.since = lastId; }  // catch up on what we missed, in order
+    var from = resumeFrom !== null ? resumeFrom : lastId;
+    if (from) { payload.since = from; }  // catch up on what we missed, in order
     socket.emit("room:join", payload, function (ack) {
       if (!ack || !ack.ok) {
         setStatus(ack && ack.error ? ack.error : "Couldn't join the room.", "error");
         return;
       }
       ack.messages.forEach(render);
+      if (ack.status && ack.status.live === false) { busDown(ack.status); } else { resumeFrom = null; }
       applyState(ack.room);
       showMembers(ack.members);
       showQueue(ack.queue);
@@ -218,6 +229,9 @@
   socket.io.on("reconnect_attempt", function () { setStatus("Reconnecting…", "error"); });
   socket.on("connect_error", function (err) {
     setStatus(err && err.message ? err.message : "Can't connect. Retrying…", "error");
+  });
+  socket.on("server:status", function (status) {
+    if (status.live) { join(); } else { busDown(status); }
   });
   socket.on("message:new", function (msg) { if (msg.room === roomId) { render(msg); } });
   socket.on("message:deleted", function (data) {

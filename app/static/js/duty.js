@@ -20,13 +20,31 @@
   }
   window.addEventListener("focus", function () { clearInterval(flashTimer); document.title = original; });
 
+  var interrupted = false;
+  function showStatus(status) {
+    if (status && status.live === false) {
+      interrupted = true;
+      stateEl.textContent = "Live alerts are interrupted: reconnecting. Keep the queue open meanwhile.";
+    } else if (interrupted) {
+      interrupted = false;
+      stateEl.textContent = "You're on duty. Alerts will appear below.";
+      // Show whatever was raised while alerts couldn't reach us.
+      socket.emit("duty:open", {}, function (ack) {
+        if (ack && ack.ok) { ack.alerts.forEach(banner); }
+      });
+    }
+  }
   socket.on("connect", function () {
     if (root.getAttribute("data-on") === "1") {
       socket.emit("duty:on", {}, function (ack) {
-        if (ack && ack.ok) { stateEl.textContent = "You're on duty. Alerts will appear below."; }
+        if (ack && ack.ok) {
+          stateEl.textContent = "You're on duty. Alerts will appear below.";
+          showStatus(ack.status);
+        }
       });
     }
   });
+  socket.on("server:status", showStatus);
   socket.on("disconnect", function () { stateEl.textContent = "Connection lost: reconnecting…"; });
 
   function banner(data) {
