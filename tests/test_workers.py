@@ -5,9 +5,12 @@ held on its own connection)."""
 from __future__ import annotations
 
 import threading
+import uuid
+
+import pytest
 
 from app.extensions import socketio
-from tests.db import ago, connect
+from tests.db import REDIS_URL, ago, connect
 from tests.test_chat import NS, join, make_room, sock
 
 
@@ -97,3 +100,17 @@ def test_a_peer_whose_worker_died_starts_the_grace_period(app, peer, db_path):
         assert sockets == 0 and on_since is not None  # still on duty, for the grace period
         assert con.execute("SELECT count(*) FROM duty_socket").fetchone()[0] == 0
     duty.disconnect("/duty")
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="shared counts need Redis: the PostgreSQL + Redis pass")
+def test_the_chat_line_limit_is_shared_by_workers(make_app):
+    from app.services import chat
+
+    prefix = f"kt{uuid.uuid4().hex[:8]}"
+    one, two = make_app(RATELIMIT_KEY_PREFIX=prefix), make_app(RATELIMIT_KEY_PREFIX=prefix)
+    with one.app_context():
+        assert [chat._flood().hit(7, 3, 10) for _ in range(3)] == [None, None, None]
+    with two.app_context():  # the same member's socket on another worker
+        wait = chat._flood().hit(7, 3, 10)
+        assert wait is not None and 0 < wait <= 10
+        assert chat._flood().hit(8, 3, 10) is None  # someone else is not affected

@@ -394,9 +394,43 @@ class _Flood:
             return None
 
 
-def _flood() -> _Flood:
-    """One limiter per app (tests build many apps; production has one per worker)."""
-    return current_app.extensions.setdefault("kindred_chat_flood", _Flood())
+class _SharedFlood:
+    """The same limit counted in Redis, so a member's sockets on several workers share it (a
+    moving window from the `limits` library, which Flask-Limiter uses too). If Redis is away,
+    this worker's own memory counts meanwhile."""
+
+    def __init__(self, url: str, prefix: str):
+        from limits.storage import storage_from_string
+        from limits.strategies import MovingWindowRateLimiter
+
+        self._limiter = MovingWindowRateLimiter(storage_from_string(url))
+        self._prefix = prefix
+        self._local = _Flood()
+
+    def hit(self, member_id: int, limit: int, window: float) -> float | None:
+        from limits import RateLimitItemPerSecond
+
+        item = RateLimitItemPerSecond(limit, max(1, int(window)))
+        key = f"{self._prefix}:chat-lines:{member_id}"
+        try:
+            if self._limiter.hit(item, key):
+                return None
+            reset_at, _remaining = self._limiter.get_window_stats(item, key)
+            return max(0.1, reset_at - time.time())
+        except Exception:  # Redis away: count in memory until it is back
+            return self._local.hit(member_id, limit, window)
+
+
+def _flood() -> _Flood | _SharedFlood:
+    """One limiter per app (tests build many apps; production has one per worker), counting in
+    Redis when the app has it."""
+    flood = current_app.extensions.get("kindred_chat_flood")
+    if flood is None:
+        url = current_app.config.get("REDIS_URL")
+        flood = (_SharedFlood(url, current_app.config.get("RATELIMIT_KEY_PREFIX", "kindred")) if url
+                 else _Flood())
+        current_app.extensions["kindred_chat_flood"] = flood
+    return flood
 
 
 def check_can_speak(actor: Member, room: Room, p: RoomParticipant | None) -> RoomParticipant:
