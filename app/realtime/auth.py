@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 import logging
 from functools import wraps
 
@@ -55,7 +57,7 @@ def authenticated(handler):
         except Exception as err:  # never the payload in the log
             db.session.rollback()
             log.error("socket handler %s failed: %s", handler.__name__, type(err).__name__)
-            return {"ok": False, "error": "Something went wrong on our side. Please try again."}
+            return {"ok": False, "error": _("Something went wrong on our side. Please try again.")}
         finally:
             db.session.remove()
 

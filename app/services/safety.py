@@ -10,6 +10,9 @@ A crisis flag never hides, silences or punishes a writer who is at risk themselv
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
+from app.i18n import N_
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -19,14 +22,30 @@ from app.extensions import db
 from app.models import Flag, Member, Post, SupportResource
 from app.models.base import utcnow
 
+# Stored in English in the flag's reasons (peers read reasons in English, like the detector's)
+# and shown translated where the app knows them (reasons_text).
 REPORT_REASONS = {
-    "crisis": "Someone may be in danger",
-    "outing": "It could identify someone (outing)",
-    "harassment": "Harassment or hate",
-    "misinformation": "Harmful health misinformation",
-    "spam": "Spam or advertising",
-    "other": "Something else",
+    "crisis": N_("Someone may be in danger"),
+    "outing": N_("It could identify someone (outing)"),
+    "harassment": N_("Harassment or hate"),
+    "misinformation": N_("Harmful health misinformation"),
+    "spam": N_("Spam or advertising"),
+    "other": N_("Something else"),
 }
+
+
+def report_reason_choices() -> list[tuple[str, str]]:
+    """The report form's choices, in the reader's language."""
+    return [(key, _(label)) for key, label in REPORT_REASONS.items()]
+
+
+def reasons_text(reasons: list[str] | None) -> str:
+    """A flag's reasons for peers: the app's own (report reasons) translated, the English-only
+    detector's as they are."""
+    return "; ".join(_(r) if r in _KNOWN_REASONS else r for r in (reasons or []))
+
+
+_KNOWN_REASONS = set(REPORT_REASONS.values())
 
 
 @dataclass(frozen=True)
@@ -139,8 +158,8 @@ def report_post(reporter: Member, post: Post, reason: object, note: object) -> F
     from app.services.text import clean_text
 
     if reason not in REPORT_REASONS:
-        raise Invalid("Please choose why you're reporting this post.", "reason")
-    text = clean_text(note or "", field="note", label="The note", max_length=1000)
+        raise Invalid(_("Please choose why you're reporting this post."), "reason")
+    text = clean_text(note or "", field="note", label=_("The note"), max_length=1000)
     existing = db.session.scalar(select(Flag).where(
         Flag.kind == "report", Flag.post_id == post.id, Flag.reporter_id == reporter.id, Flag.state == "open"))
     if existing is not None:
@@ -171,20 +190,20 @@ def save_resource(actor: Member | None, resource: SupportResource | None, name: 
     from app.services.text import clean_text
 
     actor = permissions.require_admin(actor)
-    name_s = clean_text(name, field="name", label="The name", max_length=120, min_length=2, multiline=False).strip()
-    desc = clean_text(description or "", field="description", label="The description", max_length=500).strip()
-    contact_s = clean_text(contact or "", field="contact", label="The contact", max_length=200,
+    name_s = clean_text(name, field="name", label=_("The name"), max_length=120, min_length=2, multiline=False).strip()
+    desc = clean_text(description or "", field="description", label=_("The description"), max_length=500).strip()
+    contact_s = clean_text(contact or "", field="contact", label=_("The contact"), max_length=200,
                            multiline=False).strip()
-    url_s = clean_text(url or "", field="url", label="The web address", max_length=300, multiline=False).strip()
-    hours_s = clean_text(hours or "", field="hours", label="The opening hours", max_length=200, multiline=False).strip()
+    url_s = clean_text(url or "", field="url", label=_("The web address"), max_length=300, multiline=False).strip()
+    hours_s = clean_text(hours or "", field="hours", label=_("The opening hours"), max_length=200, multiline=False).strip()
     if url_s:
         parts = urlsplit(url_s)
         if parts.scheme not in ("https", "http") or not parts.hostname:
-            raise Invalid("Enter a full web address starting with https://", "url")
+            raise Invalid(_("Enter a full web address starting with https://"), "url")
     try:
         pos = int(position) if position not in (None, "") else 0
     except (TypeError, ValueError):
-        raise Invalid("The position should be a number.", "position") from None
+        raise Invalid(_("The position should be a number."), "position") from None
     if resource is None:
         resource = SupportResource()
         db.session.add(resource)

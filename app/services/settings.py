@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 import time
 from urllib.parse import urlsplit
 
@@ -38,13 +39,13 @@ def get(key: str) -> str:
 
 def validate_quick_exit_url(value: object) -> str:
     if not isinstance(value, str):
-        raise Invalid("Enter a web address.", "quick_exit_url")
+        raise Invalid(_("Enter a web address."), "quick_exit_url")
     value = value.strip()
     if len(value) > 500:
-        raise Invalid("That web address is too long (500 characters at most).", "quick_exit_url")
+        raise Invalid(_("That web address is too long (500 characters at most)."), "quick_exit_url")
     parts = urlsplit(value)
     if parts.scheme not in ("https", "http") or not parts.hostname or any(c.isspace() for c in value):
-        raise Invalid("Enter a full web address starting with https://", "quick_exit_url")
+        raise Invalid(_("Enter a full web address starting with https://"), "quick_exit_url")
     return value
 
 
