@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -89,6 +90,9 @@ class ChatMessage(db.Model):
     client_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # Written in a language the English-only crisis detector doesn't read (moderation/language.py):
+    # peers see "language not assessed", never "nothing of concern".
+    language_not_assessed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
 
 
 class RoomPresence(db.Model):

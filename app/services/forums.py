@@ -411,7 +411,8 @@ _THREAD_COLUMNS = (Thread.id, Thread.title, Thread.author_id, Thread.opener_alia
                    Thread.deleted_at)
 
 _POST_COLUMNS = (Post.id, Post.thread_id, Post.author_id, Post.alias_number, Post.body_html, Post.content_warning,
-                 Post.created_at, Post.edited_at, Post.deleted_at, Post.hidden_at, Post.held_at)
+                 Post.created_at, Post.edited_at, Post.deleted_at, Post.hidden_at, Post.held_at,
+                 Post.language_not_assessed)
 
 
 def _row_author(row) -> str:

@@ -36,6 +36,10 @@ def _remember_support(written: forums.Written | None, screening: safety.Screenin
     if screening.show_support:
         session[_SUPPORT_KEY] = {"post_id": post.id, "level": screening.level,
                                  "peer": screening.offer_peer, "held": screening.hold}
+    elif screening.not_assessed:
+        flash(_("Kindred's automatic check for people who may need support reads English only, so it "
+                "didn't read this post. If you'd like support, choose “I'd like support” under your post."),
+              "info")
 
 
 def _support_panel():

@@ -196,6 +196,14 @@ def draft_check():
     return jsonify(ok=True, **result)
 
 
+@bp.get("/support")
+def support_page():
+    """The support panel, for anyone who asks for it: the detector reads English only, so a
+    member writing in another language (or anyone) can always open it themselves."""
+    support = {"level": 2, "asked": True, "held": False, **support_context(2)}
+    return render_template("safety/support.html", support=support)
+
+
 def support_context(level: int) -> dict:
     """What the writer's support panel needs: resources, their own safety plan, who is on duty."""
     return {"resources": safety.support_resources(), "plan": duty.plan_for(_me()) if _me() else None,
