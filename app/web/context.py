@@ -31,6 +31,7 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["reasons_text"] = safety.reasons_text
     app.jinja_env.globals["room_name"] = _room_name
     app.jinja_env.globals["targets"] = duty.TARGETS
+    app.jinja_env.globals["flag_kinds"] = duty.KINDS
     app.jinja_env.globals["states"] = duty.STATES
     app.jinja_env.globals["room_states"] = ROOM_STATES
 
