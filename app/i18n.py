@@ -37,10 +37,27 @@ def select_locale() -> str:
     if chosen in LANGUAGES:
         return chosen
     if request:
-        best = request.accept_languages.best_match(list(LANGUAGES))
+        best = best_accepted(request.accept_languages)
         if best:
             return best
     return DEFAULT_LANGUAGE
+
+
+def best_accepted(accepted) -> str | None:
+    """The shipped language the browser prefers most. Unlike Werkzeug's best_match (which takes
+    any exact match first), "fr-CA, en;q=0.5" means French: each tag in the browser's order of
+    preference matches exactly or by its primary language."""
+    shipped = {code.lower().replace("_", "-"): code for code in LANGUAGES}
+    for tag, quality in accepted:  # highest quality first
+        if quality <= 0 or not isinstance(tag, str):
+            continue
+        tag = tag.lower().replace("_", "-")
+        if tag in shipped:
+            return shipped[tag]
+        primary = tag.split("-", 1)[0]
+        if primary in shipped:
+            return shipped[primary]
+    return None
 
 
 def current_language() -> str:
