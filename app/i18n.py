@@ -123,10 +123,15 @@ def N_(message: str) -> str:
 
 
 _stored: dict[str, re.Pattern[str]] = {}
+_groups: dict[str, list[str]] = {}
 
 
-def register_stored(*message_ids: str) -> None:
+def register_stored(*message_ids: str, group: str = "") -> None:
+    """Register message ids stored in English; `group` names a set a page script needs
+    ("chat": live-room system lines)."""
     for msgid in message_ids:
+        if group:
+            _groups.setdefault(group, []).append(msgid)
         parts = re.split(r"%\((\w+)\)s", msgid)
         pattern = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)" for i, p in enumerate(parts))
         _stored[msgid] = re.compile(pattern, re.DOTALL)
@@ -162,9 +167,9 @@ def translate_stored(text: str | None) -> str:
     return gettext(msgid, **params) if params else gettext(msgid)
 
 
-def stored_catalog() -> dict[str, str]:
-    """Every registered message id and its translation, for the live room's script."""
-    return {msgid: gettext(msgid) for msgid in _stored}
+def stored_catalog(group: str) -> dict[str, str]:
+    """A group's message ids and their translations, for a page script (the live room's)."""
+    return {msgid: gettext(msgid) for msgid in _groups.get(group, ())}
 
 
 def init_app(app: Flask) -> None:

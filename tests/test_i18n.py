@@ -84,6 +84,8 @@ class _Text(HTMLParser):
         for name in self.ATTRIBUTES:
             if attrs.get(name):
                 self.texts.append(attrs[name])
+        if attrs.get("data-i18n"):  # the words page scripts show (app/web/js_i18n.py)
+            self.json_blocks.append(attrs["data-i18n"])
         if tag == "input" and attrs.get("type") in ("submit", "button") and attrs.get("value"):
             self.texts.append(attrs["value"])
         if tag == "script":
@@ -389,7 +391,7 @@ def test_member_picks_french_and_pages_follow(app, member, db_path):
 
 def test_anonymous_visitor_gets_accept_language_only(client):
     assert '<html lang="fr">' in page_text(client.get("/login", headers={"Accept-Language": "fr-CA, en;q=0.5"}))
-    assert "Connexion" in page_text(client.get("/login", headers={"Accept-Language": "fr"}))
+    assert "<h1>Se connecter</h1>" in page_text(client.get("/login", headers={"Accept-Language": "fr"}))
     assert '<html lang="en">' in page_text(client.get("/login", headers={"Accept-Language": "tlh, de;q=0.8"}))
     assert '<html lang="en">' in page_text(client.get("/login"))
     assert '<html lang="fr">' in page_text(client.get("/login", headers={"Accept-Language": "de;q=0.9, fr-BE;q=0.8, en;q=0.7"}))
@@ -487,4 +489,6 @@ def test_chat_system_lines_carry_their_message_id(app):
         assert "Anonymous 2" in i18n.translate_stored(text) and "10" in i18n.translate_stored(text)
         assert i18n.translate_stored(text) != text
         assert i18n.translate_stored("Something a member wrote") == "Something a member wrote"
-        assert chat.PRIVATE_ROOM_NAME in i18n.stored_catalog()
+        assert "The facilitator opened the session. Welcome." in i18n.stored_catalog("chat")
+        assert chat.PRIVATE_ROOM_NAME not in i18n.stored_catalog("chat")  # a room name, not a line
+        assert i18n.translate_stored(chat.PRIVATE_ROOM_NAME) == "Conversation privée avec un pair-aidant"

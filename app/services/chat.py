@@ -67,7 +67,8 @@ SYSTEM_LINES = (
     N_("The conversation has ended. You can always ask to talk again."),
 )
 SESSION_STARTED = N_("The session “%(name)s” has started.")
-register_stored(PRIVATE_ROOM_NAME, SESSION_STARTED, *SYSTEM_LINES)
+register_stored(PRIVATE_ROOM_NAME, SESSION_STARTED)
+register_stored(*SYSTEM_LINES, group="chat")
 
 
 def room_channel(room_id: int) -> str:

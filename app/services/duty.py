@@ -43,7 +43,8 @@ CHECK_IN_ROOM_NAME = N_("A peer supporter would like to check in with you")
 CHECK_IN_LINE = N_("A peer supporter opened this private conversation to check in with you. "
                    "Only the two of you can read it. You don't have to reply.")
 CHECK_IN_NOTE = N_("A peer supporter would like to check in with you, privately.")
-register_stored(CHECK_IN_ROOM_NAME, CHECK_IN_LINE, CHECK_IN_NOTE)
+register_stored(CHECK_IN_ROOM_NAME, CHECK_IN_NOTE)
+register_stored(CHECK_IN_LINE, group="chat")
 
 # A controllable clock: tests move time forward without sleeping.
 _clock = utcnow

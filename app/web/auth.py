@@ -79,7 +79,7 @@ def logout_everywhere():
     if form.validate_on_submit():
         count = accounts.sign_out_everywhere(sessions.current_member())
         flash(ngettext("You're signed out everywhere (%(num)s session ended).",
-                       "You're signed out everywhere (%(num)s sessions ended).", count, num=count), "success")
+                       "You're signed out everywhere (%(num)s sessions ended).", count), "success")
     return redirect(url_for("auth.login"))
 
 

@@ -1,9 +1,10 @@
 """Words the page scripts (app/static/js) show, in the reader's language.
 
-Scripts can't call gettext, and the CSP forbids inline script: base.html writes these into a
-JSON data block (<script type="application/json" id="kindred-i18n">, never executed) and
-kindred.js reads it (window.KindredI18n.t(key, values)). Placeholders are %(name)s, as in the
-catalogs. Add a key here when a script needs a new sentence.
+Scripts can't call gettext, and the CSP forbids inline script: each page writes the words its
+scripts need as JSON into a data-i18n attribute on the element the script works on (<body> for
+the words every page's scripts share, #duty, #queue-live, #chat...), and kindred.js gathers
+them (window.KindredI18n.t(key, values)). Placeholders are %(name)s, as in the catalogs. Add a
+key to the right group when a script needs a new sentence.
 """
 
 from __future__ import annotations
@@ -13,7 +14,11 @@ from flask_babel import gettext as _
 from app import i18n
 
 
-def strings() -> dict[str, object]:
+def strings(group: str = "common") -> dict[str, object]:
+    return _GROUPS[group]()
+
+
+def _common() -> dict[str, object]:
     return {
         # kindred.js
         "copy_codes": _("Copy the codes"),
@@ -23,7 +28,13 @@ def strings() -> dict[str, object]:
         "new_reply": _("1 new reply – show"),
         "new_replies": _("%(num)s new replies – show"),
         "before_you_post": _("Before you post: %(warnings)s"),
-        # duty.js
+        # requests.js
+        "new_title": _("(new) %(title)s"),
+    }
+
+
+def _duty() -> dict[str, object]:
+    return {
         "on_duty_alerts": _("You're on duty. Alerts will appear below."),
         "connection_lost_duty": _("Connection lost: reconnecting…"),
         "escalated": _("Escalated:"),
@@ -37,14 +48,20 @@ def strings() -> dict[str, object]:
         "claimed_by": _("Claimed by %(name)s."),
         "target_self": _("self"),
         "target_others": _("others"),
-        # queue.js
+    }
+
+
+def _queue() -> dict[str, object]:
+    return {
         "new_item": _("A new level %(level)s item has arrived."),
         "claimed_by_now": _("claimed by %(name)s just now"),
         "item_closed": _("An item was closed."),
         "item_returned": _("An item was returned to the queue."),
-        # requests.js
-        "new_title": _("(new) %(title)s"),
-        # chat.js
+    }
+
+
+def _chat() -> dict[str, object]:
+    return {
         "deleted_member": _("deleted member"),
         "pin": _("Pin"),
         "delete": _("Delete"),
@@ -64,7 +81,9 @@ def strings() -> dict[str, object]:
         "cant_connect": _("Can't connect. Retrying…"),
         "deleted_by_facilitator": _("(deleted by the facilitator)"),
         "typing": _("%(name)s is typing…"),
-        "muted_you": _("A facilitator muted you for %(num)s min."),
+        "muted_you_one": _("A facilitator muted you for %(num)s minute."),
+        "muted_you_many": _("A facilitator muted you for %(num)s minutes."),
+        "no_answer": _("No answer."),
         "reason": _("Reason: %(reason)s"),
         "removed_you": _("A facilitator removed you from this session."),
         "may_need_support": _("Someone may need support: %(name)s (%(reasons)s)."),
@@ -72,5 +91,8 @@ def strings() -> dict[str, object]:
         "not_sent": _("Not sent: the connection is down. Try again."),
         "hand_raised": _("Hand raised"),
         # System lines in live rooms, by their English message id (docs/chat-protocol.md).
-        "system": i18n.stored_catalog(),
+        "system": i18n.stored_catalog("chat"),
     }
+
+
+_GROUPS = {"common": _common, "duty": _duty, "queue": _queue, "chat": _chat}

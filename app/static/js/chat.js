@@ -196,7 +196,8 @@
   });
   socket.on("member:muted", function (data) {
     if (data.room !== roomId) { return; }
-    errorEl.textContent = t("muted_you", { num: data.minutes }) + (data.reason ? " " + t("reason", { reason: data.reason }) : "");
+    errorEl.textContent = t(data.minutes === 1 ? "muted_you_one" : "muted_you_many", { num: data.minutes }) +
+      (data.reason ? " " + t("reason", { reason: data.reason }) : "");
   });
   socket.on("member:removed", function (data) {
     if (data.room !== roomId) { return; }

@@ -2,13 +2,16 @@
 (function () {
   "use strict";
 
-  // The page's words for scripts, in the reader's language (base.html writes them into a JSON
-  // data block; see app/web/js_i18n.py). t("key", {name: value}) fills %(name)s placeholders.
+  // The page's words for scripts, in the reader's language: JSON in data-i18n attributes (on
+  // <body> and on the elements scripts work on; see app/web/js_i18n.py), gathered here.
+  // t("key", {name: value}) fills %(name)s placeholders.
   var strings = {};
-  try {
-    var block = document.getElementById("kindred-i18n");
-    if (block) { strings = JSON.parse(block.textContent) || {}; }
-  } catch (e) { strings = {}; }
+  Array.prototype.forEach.call(document.querySelectorAll("[data-i18n]"), function (el) {
+    try {
+      var data = JSON.parse(el.getAttribute("data-i18n")) || {};
+      Object.keys(data).forEach(function (k) { strings[k] = data[k]; });
+    } catch (e) { /* a page without its words still works, in English */ }
+  });
   function fill(text, values) {
     return String(text).replace(/%\((\w+)\)s/g, function (all, name) {
       return values && Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : all;
