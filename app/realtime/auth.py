@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
-
 import logging
 from functools import wraps
 
 from flask import session
+from flask_babel import gettext as _
 from flask_socketio import ConnectionRefusedError, disconnect, join_room
 
 from app.extensions import db

@@ -5,8 +5,8 @@ and acks {"ok": true, ...} or {"ok": false, "error": "<a sentence for a person, 
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
 from flask import request
+from flask_babel import gettext as _
 from flask_socketio import emit, join_room, leave_room
 
 from app.extensions import db

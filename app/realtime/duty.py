@@ -6,7 +6,6 @@ rooms); `duty:off` takes them off. Closing every tab starts the grace period."""
 from __future__ import annotations
 
 from flask_babel import gettext as _
-
 from flask_socketio import ConnectionRefusedError, join_room, leave_room
 
 from app.extensions import db

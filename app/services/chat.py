@@ -7,8 +7,6 @@ socket handlers and the HTTP pages both call these functions.
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 import re
 import time
 from collections import deque
@@ -17,6 +15,8 @@ from datetime import datetime, timedelta
 from threading import Lock
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 

@@ -7,16 +7,15 @@ never learns which peer was alerted about them, and never sees another member's 
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-
-from app.i18n import N_, register_stored, stored
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select, update
 
+from app.i18n import N_, register_stored, stored
 from app.extensions import db, socketio
 from app.models import DutyPeriod, DutyStatus, Flag, FlagNote, Member, Post, Role, SafetyPlan
 from app.models.base import utcnow

@@ -9,19 +9,18 @@ Visibility is decided here and nowhere else:
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-
-from app.i18n import N_, register_stored, stored
 import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from app.i18n import N_, register_stored, stored
 from app.extensions import db
 from app.models import (
     Bookmark, Category, GroupMembership, Member, Notification, Post, PostRevision, Reaction, Thread,

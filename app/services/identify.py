@@ -6,9 +6,9 @@ post goes out. The writer decides."""
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
-
 import re
+
+from flask_babel import gettext as _
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"(?<!\w)(?:\+?\d[\d ()./-]{6,}\d)(?!\w)")

@@ -7,7 +7,6 @@ megabyte. Hash parameters come from config (OWASP's recommendation, see config.p
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
 import string
 from functools import lru_cache
 from importlib import resources
@@ -15,6 +14,7 @@ from importlib import resources
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
+from flask_babel import gettext as _
 
 from app.services.errors import Invalid
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
+
 from app.models import Member, Role
 from app.services.errors import Forbidden, NotSignedIn
 

@@ -12,12 +12,13 @@ Three forms of a name:
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
 import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+
+from flask_babel import gettext as _
 
 from app.services.errors import Invalid
 

@@ -16,14 +16,13 @@ can look at it. The writer can always ask for the support panel themselves ("I'd
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
-
-from app.i18n import N_
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app.i18n import N_
 from app.extensions import db
 from app.models import Flag, Member, Post, SupportResource
 from app.models.base import utcnow

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
 import time
 from urllib.parse import urlsplit
+
+from flask_babel import gettext as _
 
 from app.extensions import db
 from app.models import Member, SiteSetting

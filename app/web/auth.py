@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
 from app.extensions import limiter
 from app.services import accounts, sessions

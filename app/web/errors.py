@@ -6,11 +6,10 @@ import logging
 import uuid
 
 from flask import Flask, jsonify, render_template, request
-from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
-
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
 from app.services.errors import DomainError

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 
 from app.extensions import db
 from app.models import Category, Post, Thread

@@ -6,11 +6,11 @@ gets a clear 400 and nothing is stored.
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from urllib.parse import parse_qsl
 
 from flask import Flask, abort, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.services.text import has_forbidden_controls
 

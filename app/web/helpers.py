@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
 from functools import wraps
 
 from flask import flash, redirect, request, url_for
+from flask_babel import gettext as _
 
 from app.services import sessions
 from app.services.errors import DomainError

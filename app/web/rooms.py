@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
 from datetime import datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from app.models import Room
 from app.services import chat, permissions, safety, sessions

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from app.services import duty, forums, safety, sessions
 from app.services.errors import DomainError
