@@ -30,6 +30,7 @@ translations: $(VENV)/.installed-run
 
 # Refresh the template and every catalog after changing strings (docs/translating.md).
 extract-messages: $(VENV)/.installed-run
+	mkdir -p app/translations
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 --no-location --sort-output -o app/translations/messages.pot .
 	@if ls app/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
 		$(VENV)/bin/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching; fi

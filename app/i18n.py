@@ -1,17 +1,26 @@
 """Interface languages (Flask-Babel).
 
 A member's chosen language wins; otherwise the browser's Accept-Language picks among the
-shipped languages (nothing else about the browser is read); otherwise English. The crisis
-detector is English-only whatever the interface language (see services.safety).
+shipped languages (nothing else about the browser is read, and nothing is stored for visitors
+who are not signed in); otherwise English. The crisis detector is English-only whatever the
+interface language (see services.safety and moderation/language.py).
+
+Adding a language: docs/translating.md.
 """
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
+
+from babel import Locale
+from babel.dates import format_skeleton
 from flask import Flask, request
-from flask_babel import Babel
+from flask_babel import Babel, format_date, format_decimal, format_percent, get_locale, gettext
+from markupsafe import Markup
 
 # Shipped interface languages: code -> the language's own name (shown in the picker).
-LANGUAGES: dict[str, str] = {"en": "English"}
+LANGUAGES: dict[str, str] = {"en": "English", "fr": "Français"}
 DEFAULT_LANGUAGE = "en"
 
 babel = Babel()
@@ -28,10 +37,139 @@ def select_locale() -> str:
     if chosen in LANGUAGES:
         return chosen
     if request:
-        best = request.accept_languages.best_match(list(LANGUAGES))
+        best = best_accepted(request.accept_languages)
         if best:
             return best
     return DEFAULT_LANGUAGE
+
+
+def best_accepted(accepted) -> str | None:
+    """The shipped language the browser prefers most. Unlike Werkzeug's best_match (which takes
+    any exact match first), "fr-CA, en;q=0.5" means French: each tag in the browser's order of
+    preference matches exactly or by its primary language."""
+    shipped = {code.lower().replace("_", "-"): code for code in LANGUAGES}
+    for tag, quality in accepted:  # highest quality first
+        if quality <= 0 or not isinstance(tag, str):
+            continue
+        tag = tag.lower().replace("_", "-")
+        if tag in shipped:
+            return shipped[tag]
+        primary = tag.split("-", 1)[0]
+        if primary in shipped:
+            return shipped[primary]
+    return None
+
+
+def current_language() -> str:
+    """The language of the page being built, as a BCP 47 tag for <html lang>."""
+    locale = get_locale()
+    return str(locale).replace("_", "-") if locale else DEFAULT_LANGUAGE
+
+
+# ------------------------------------------------------------------ dates and numbers
+
+def when_text(value: datetime | None) -> str:
+    """A date and time in the page's language, always in UTC and always with the month spelled
+    out (no 03/04 ambiguity): "Jan 3, 2026, 14:05 UTC", "3 janv. 2026, 14:05 UTC"."""
+    if value is None:
+        return ""
+    locale = get_locale() or Locale.parse(DEFAULT_LANGUAGE)
+    day = format_skeleton("yMMMd", value, locale=locale)
+    time = format_skeleton("Hm", value, locale=locale)  # 24-hour clock in every language
+    pattern = str(locale.datetime_formats.get("medium", "{1}, {0}"))
+    return pattern.replace("{1}", day).replace("{0}", time) + " UTC"
+
+
+def when(value: datetime | None) -> Markup:
+    """when_text inside <time datetime="..."> so machines (and the i18n test) see the instant."""
+    if value is None:
+        return Markup("")
+    return Markup('<time datetime="{}Z">{}</time>').format(
+        value.replace(microsecond=0).isoformat(), when_text(value))
+
+
+def day(value: datetime | None) -> Markup:
+    """A date in the page's language ("Jan 3, 2026", "3 janv. 2026")."""
+    if value is None:
+        return Markup("")
+    return Markup('<time datetime="{}">{}</time>').format(value.date().isoformat(),
+                                                          format_date(value, "medium"))
+
+
+def clock(value: datetime | None) -> str:
+    """A 24-hour UTC time of day, the same in every language here ("18:30")."""
+    return value.strftime("%H:%M") if value is not None else ""
+
+
+def number(value) -> str:
+    """A number in the page's language (1,234 / 1 234)."""
+    if value is None:
+        return ""
+    return format_decimal(value)
+
+
+# ------------------------------------------------------------------ words stored in the database
+#
+# A few texts are written once and read later by people who may use other languages: system
+# lines in a live room (one line, every reader), notifications, the names of private rooms.
+# They are stored in English, made only from the message ids registered here, and translated
+# when shown: `translate_stored` recognises the message id (and its %(name)s values) in the
+# stored text. Values (pseudonyms, titles, reasons) stay as they were written.
+
+
+def N_(message: str) -> str:
+    """Mark a message id for extraction without translating it (it is stored in English)."""
+    return message
+
+
+_stored: dict[str, re.Pattern[str]] = {}
+_groups: dict[str, list[str]] = {}
+
+
+def register_stored(*message_ids: str, group: str = "") -> None:
+    """Register message ids stored in English; `group` names a set a page script needs
+    ("chat": live-room system lines)."""
+    for msgid in message_ids:
+        if group:
+            _groups.setdefault(group, []).append(msgid)
+        parts = re.split(r"%\((\w+)\)s", msgid)
+        pattern = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)" for i, p in enumerate(parts))
+        _stored[msgid] = re.compile(pattern, re.DOTALL)
+
+
+def stored(msgid: str, **params: object) -> str:
+    """The English text to store for a registered message id."""
+    if msgid not in _stored:
+        raise KeyError(f"not a registered stored message: {msgid!r}")
+    return msgid % params if params else msgid
+
+
+def parse_stored(text: str | None) -> tuple[str, dict[str, str]] | None:
+    """(message id, values) when `text` was made by `stored`, else None."""
+    if not text:
+        return None
+    if text in _stored:
+        return text, {}
+    # Longest ids first: the most specific pattern wins.
+    for msgid in sorted(_stored, key=len, reverse=True):
+        m = _stored[msgid].fullmatch(text)
+        if m:
+            return msgid, m.groupdict()
+    return None
+
+
+def translate_stored(text: str | None) -> str:
+    """A stored English text in the reader's language (unknown texts are returned as they are)."""
+    parsed = parse_stored(text)
+    if parsed is None:
+        return text or ""
+    msgid, params = parsed
+    return gettext(msgid, **params) if params else gettext(msgid)
+
+
+def stored_catalog(group: str) -> dict[str, str]:
+    """A group's message ids and their translations, for a page script (the live room's)."""
+    return {msgid: gettext(msgid) for msgid in _groups.get(group, ())}
 
 
 def init_app(app: Flask) -> None:
@@ -39,3 +177,16 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "UTC")
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(app.root_path + "/translations"))
     babel.init_app(app, locale_selector=select_locale)
+    # {% trans %} blocks collapse their whitespace, so msgids don't depend on indentation
+    # (babel.cfg extracts them the same way).
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
+    app.jinja_env.filters["when"] = when
+    app.jinja_env.filters["day"] = day
+    app.jinja_env.filters["clock"] = clock
+    app.jinja_env.filters["number"] = number
+    app.jinja_env.filters["stored"] = translate_stored
+    app.jinja_env.globals["format_decimal"] = format_decimal
+    app.jinja_env.globals["format_percent"] = format_percent
+    app.jinja_env.globals["current_language"] = current_language
+    app.jinja_env.globals["LANGUAGES"] = LANGUAGES
+

@@ -21,7 +21,9 @@ class Role(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"peer": "Peer supporter", "facilitator": "Facilitator", "admin": "Admin"}[self.value]
+        from flask_babel import gettext as _
+
+        return {"peer": _("Peer supporter"), "facilitator": _("Facilitator"), "admin": _("Admin")}[self.value]
 
 
 class Member(db.Model):

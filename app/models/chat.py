@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -94,6 +95,9 @@ class ChatMessage(db.Model):
     # else the snapshot taken when it was shared, so the card stays readable.
     service_id: Mapped[int | None] = mapped_column(ForeignKey("service.id", ondelete="SET NULL"), nullable=True)
     card: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    # Written in a language the English-only crisis detector doesn't read (moderation/language.py):
+    # peers see "language not assessed", never "nothing of concern".
+    language_not_assessed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
 
 
 class RoomPresence(db.Model):

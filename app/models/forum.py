@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import false as sa_false
 from sqlalchemy import (
     JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
 )
@@ -93,6 +94,9 @@ class Post(db.Model):
     hidden_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     # Held for review (a threat to others): invisible to everyone but its writer and moderators.
     held_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # Written in a language the English-only crisis detector doesn't read (moderation/language.py):
+    # peers see "language not assessed", never "nothing of concern".
+    language_not_assessed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     # One form submission makes one post: the form carries a random key; a resend reuses it.
     submission_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
     # A directory entry a peer shared in this post (see ChatMessage.service_id for the rules).

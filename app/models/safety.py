@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import false as sa_false
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -45,6 +46,9 @@ class Flag(db.Model):
     escalated_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     outcome: Mapped[str | None] = mapped_column(String(32), nullable=True)
     excerpt: Mapped[str | None] = mapped_column(String(300), nullable=True)  # for peers only; never logged
+    # Written in a language the English-only crisis detector doesn't read (moderation/language.py):
+    # peers see "language not assessed", never "nothing of concern".
+    language_not_assessed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
 
     post: Mapped[Post | None] = relationship()
 

@@ -3,6 +3,8 @@ it at once when its session ends (sign out everywhere, passphrase change, suspen
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 from app.extensions import db
 from app.realtime.auth import accept_connection, authenticated
 
@@ -21,7 +23,7 @@ def on_session_check(member, auth_session, *_payload):
 
 
 def on_unknown(event, *_args):
-    return {"ok": False, "error": "Kindred doesn't know that request."}
+    return {"ok": False, "error": _("Kindred doesn't know that request.")}
 
 
 HANDLERS = [

@@ -6,6 +6,7 @@ import logging
 from functools import wraps
 
 from flask import session
+from flask_babel import gettext as _
 from flask_socketio import ConnectionRefusedError, disconnect, join_room
 
 from app.extensions import db
@@ -55,7 +56,7 @@ def authenticated(handler):
         except Exception as err:  # never the payload in the log
             db.session.rollback()
             log.error("socket handler %s failed: %s", handler.__name__, type(err).__name__)
-            return {"ok": False, "error": "Something went wrong on our side. Please try again."}
+            return {"ok": False, "error": _("Something went wrong on our side. Please try again.")}
         finally:
             db.session.remove()
 

@@ -54,10 +54,8 @@ def is_up() -> bool:
 
 
 def status_payload() -> dict:
-    if _state["up"]:
-        return {"live": True}
-    return {"live": False, "message": "Live updates are reconnecting. What you send is kept "
-                                      "and will reach everyone when they are back."}
+    # No sentence here: one event goes to readers of every language; pages have the words.
+    return {"live": True} if _state["up"] else {"live": False, "reason": "message bus"}
 
 
 def _check() -> bool:

@@ -1,11 +1,12 @@
 """/chat namespace: live rooms. The protocol is documented in docs/chat-protocol.md.
 
 Each handler checks the payload's shape, calls services.chat (which decides every permission),
-and acks {"ok": true, ...} or {"ok": false, "error": "<a sentence for a person>"}."""
+and acks {"ok": true, ...} or {"ok": false, "error": "<a sentence for a person, in their language>"}."""
 
 from __future__ import annotations
 
 from flask import request
+from flask_babel import gettext as _
 from flask_socketio import emit, join_room, leave_room
 
 from app.extensions import db
@@ -19,14 +20,14 @@ NS = chat.NS
 
 def _obj(payload) -> dict:
     if not isinstance(payload, dict):
-        raise Invalid("Send an object, for example {\"room\": 1}.")
+        raise Invalid(_("Send an object, for example {\"room\": 1}."))
     return payload
 
 
 def _room(payload) -> int:
     room = _obj(payload).get("room")
     if not isinstance(room, int) or isinstance(room, bool):
-        raise Invalid("Which room? Send {\"room\": <number>}.", "room")
+        raise Invalid(_("Which room? Send {\"room\": <number>}."), "room")
     return room
 
 
@@ -57,7 +58,7 @@ def on_join(member, _auth, payload=None):
             join_room(chat.staff_channel(room.id), namespace=NS)
     except (KeyError, ValueError):  # the socket closed while joining: leave no ghost behind
         chat.leave(member, room.id, request.sid)
-        return {"ok": False, "error": "The connection closed while joining. Please try again."}
+        return {"ok": False, "error": _("The connection closed while joining. Please try again.")}
     if joined.arrived:
         chat.publish_presence(room, joined=chat.presence_entry(member, room))
     return {
@@ -105,7 +106,7 @@ def on_typing(member, _auth, payload=None):
     room = chat.get_room_for(member, _room(payload))
     p = chat.participant(member, room)
     if p is None or p.removed_at is not None:
-        return {"ok": False, "error": "Join the room first."}
+        return {"ok": False, "error": _("Join the room first.")}
     emit("typing", {"room": room.id, "name": chat.label_for(member, p)}, to=chat.room_channel(room.id),
          include_self=False, namespace=NS)
     return {"ok": True}
@@ -147,5 +148,5 @@ HANDLERS = [
     ("message:delete", _control(lambda m, d: chat.delete_line(m, _room(d), d.get("message"))), NS),
     ("hand:raise", _control(lambda m, d: chat.raise_hand(m, _room(d), d.get("up", True) is not False)), NS),
     ("floor:give", _control(lambda m, d: chat.give_floor(m, _room(d), d.get("member"))), NS),
-    ("*", lambda event, *a: {"ok": False, "error": "Kindred doesn't know that request."}, NS),
+    ("*", lambda event, *a: {"ok": False, "error": _("Kindred doesn't know that request.")}, NS),
 ]

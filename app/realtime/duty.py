@@ -6,6 +6,7 @@ rooms); `duty:off` takes them off. Closing every tab starts the grace period."""
 from __future__ import annotations
 
 from flask import request
+from flask_babel import gettext as _
 from flask_socketio import ConnectionRefusedError, join_room, leave_room
 
 from app.extensions import db
@@ -32,7 +33,7 @@ def on_connect(auth=None):
     member, _auth_session = accept_connection(NS)
     if not forums.is_staff(member):
         db.session.remove()
-        raise ConnectionRefusedError("Only peer supporters, facilitators and admins can go on duty.")
+        raise ConnectionRefusedError(_("Only peer supporters, facilitators and admins can go on duty."))
     duty.socket_opened(member, request.sid)
     if duty.is_on_duty(member):
         for room in _rooms_for(member):
@@ -70,7 +71,7 @@ def on_duty_off(member, _auth, *_payload):
 def on_claim(member, _auth, payload=None):
     flag_id = payload.get("id") if isinstance(payload, dict) else None
     if not isinstance(flag_id, int) or isinstance(flag_id, bool):
-        return {"ok": False, "error": "Which item? Send {\"id\": <number>}."}
+        return {"ok": False, "error": _("Which item? Send {\"id\": <number>}.")}
     flag = duty.claim(member, flag_id)
     return {"ok": True, "id": flag.id, "where": duty.where_of(flag), "queue": f"/queue/{flag.id}"}
 
@@ -87,5 +88,5 @@ HANDLERS = [
     ("duty:off", on_duty_off, NS),
     ("flag:claim", on_claim, NS),
     ("duty:open", on_duty_open, NS),
-    ("*", lambda event, *a: {"ok": False, "error": "Kindred doesn't know that request."}, NS),
+    ("*", lambda event, *a: {"ok": False, "error": _("Kindred doesn't know that request.")}, NS),
 ]

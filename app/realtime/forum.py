@@ -5,6 +5,7 @@ every visibility rule applies."""
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_socketio import join_room, leave_room
 
 from app.extensions import db
@@ -24,7 +25,7 @@ def on_connect(auth=None):
 def _thread_id(payload) -> int:
     if not isinstance(payload, dict) or not isinstance(payload.get("thread_id"), int) \
             or isinstance(payload.get("thread_id"), bool):
-        raise Invalid("Send {\"thread_id\": <number>}.")
+        raise Invalid(_("Send {\"thread_id\": <number>}."))
     return payload["thread_id"]
 
 
@@ -43,7 +44,7 @@ def on_unwatch(member, _auth_session, payload=None):
 
 
 def on_unknown(event, *_args):
-    return {"ok": False, "error": "Kindred doesn't know that request."}
+    return {"ok": False, "error": _("Kindred doesn't know that request.")}
 
 
 HANDLERS = [

@@ -12,6 +12,8 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -27,8 +29,8 @@ _CODE_ALPHABET = "23456789abcdefghjkmnpqrstvwxyz"
 _CODE_GROUPS = 3
 _CODE_GROUP_LEN = 4
 
-SIGN_IN_FAILED = "That pseudonym and passphrase don't match an account. Check both and try again."
-RECOVERY_FAILED = "That pseudonym and recovery code don't match. Check both and try again."
+SIGN_IN_FAILED = _l("That pseudonym and passphrase don't match an account. Check both and try again.")
+RECOVERY_FAILED = _l("That pseudonym and recovery code don't match. Check both and try again.")
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,7 @@ def find_by_pseudonym(raw: str) -> Member | None:
 def get_member(member_id: int) -> Member:
     member = db.session.get(Member, member_id)
     if member is None:
-        raise NotFound("There is no such member.")
+        raise NotFound(_("There is no such member."))
     return member
 
 
@@ -96,7 +98,7 @@ def _ensure_name_free(forms: pseudonyms.PseudonymForms) -> None:
     )
     if clash is not None:
         raise Invalid(
-            "That pseudonym, or one that looks just like it, is taken. Please choose another.",
+            _("That pseudonym, or one that looks just like it, is taken. Please choose another."),
             "pseudonym")
 
 
@@ -124,7 +126,7 @@ def register(pseudonym: object, passphrase: object, confirm: object,
     except IntegrityError:  # two sign-ups raced for the same name
         db.session.rollback()
         raise Invalid(
-            "That pseudonym, or one that looks just like it, is taken. Please choose another.",
+            _("That pseudonym, or one that looks just like it, is taken. Please choose another."),
             "pseudonym") from None
     for role in roles:
         from app.services import roles as roles_service
@@ -158,7 +160,7 @@ def authenticate(pseudonym: object, passphrase: object) -> Member:
         raise Invalid(SIGN_IN_FAILED)
     if member.banned_at is not None:
         # Only someone who knows the passphrase learns this.
-        raise Invalid("This account has been suspended by the community's admins.")
+        raise Invalid(_("This account has been suspended by the community's admins."))
     if passphrases.needs_rehash(member.passphrase_hash):
         member.passphrase_hash = passphrases.hash_passphrase(pw)
         db.session.commit()
@@ -223,10 +225,10 @@ def change_passphrase(member: Member, current: object, new: object, confirm: obj
     """Change the passphrase. Every session of the account ends (other browsers, open sockets);
     this browser gets a fresh one. Raises Invalid."""
     if not isinstance(current, str) or not passphrases.verify(member.passphrase_hash, current):
-        raise Invalid("Your current passphrase isn't right.", "current")
+        raise Invalid(_("Your current passphrase isn't right."), "current")
     passphrases.validate_new(new, confirm, pseudonym_key=member.pseudonym_key, field="new")
     if new == current:
-        raise Invalid("The new passphrase is the same as the current one.", "new")
+        raise Invalid(_("The new passphrase is the same as the current one."), "new")
     member.passphrase_hash = passphrases.hash_passphrase(new)  # type: ignore[arg-type]
     sessions.end_all(member)
     audit.record(member, "account.passphrase_changed", member)
@@ -237,7 +239,7 @@ def change_passphrase(member: Member, current: object, new: object, confirm: obj
 def regenerate_recovery_codes(member: Member, current: object) -> list[str]:
     """Replace all recovery codes (old ones stop working). Needs the passphrase. Raises Invalid."""
     if not isinstance(current, str) or not passphrases.verify(member.passphrase_hash, current):
-        raise Invalid("Your current passphrase isn't right.", "current")
+        raise Invalid(_("Your current passphrase isn't right."), "current")
     codes = _issue_codes(member)
     audit.record(member, "account.recovery_codes_replaced", member)
     db.session.commit()
@@ -248,6 +250,20 @@ def regenerate_recovery_codes(member: Member, current: object) -> list[str]:
 
 def set_discreet_mode(member: Member, on: bool) -> None:
     member.discreet_mode = bool(on)
+    db.session.commit()
+
+
+def set_language(member: Member, code: object) -> None:
+    """The interface language the member chose: one of i18n.LANGUAGES, or "" for "as my browser
+    says" (Accept-Language). Raises Invalid."""
+    from app import i18n
+
+    if code in (None, ""):
+        member.language = None
+    elif isinstance(code, str) and code in i18n.LANGUAGES:
+        member.language = code
+    else:
+        raise Invalid(_("Please choose one of the languages offered."), "language")
     db.session.commit()
 
 
@@ -265,6 +281,7 @@ def export(member: Member) -> dict:
             "created_at": _iso(member.created_at),
             "roles": member.role_names,
             "discreet_mode": member.discreet_mode,
+            "language": member.language,
             "unused_recovery_codes": unused_code_count(member),
         },
         **member_data.export_sections(member),
@@ -275,11 +292,11 @@ def delete_account(member: Member, passphrase: object, choice: object, confirmed
     """Delete the account for good. choice "remove" deletes what the member wrote; "keep"
     leaves it in place shown as "deleted member". Needs the passphrase. Raises Invalid."""
     if choice not in ("remove", "keep"):
-        raise Invalid("Please choose what happens to what you wrote.", "content")
+        raise Invalid(_("Please choose what happens to what you wrote."), "content")
     if not confirmed:
-        raise Invalid("Please tick the box to confirm that you want to delete your account.", "confirm")
+        raise Invalid(_("Please tick the box to confirm that you want to delete your account."), "confirm")
     if not isinstance(passphrase, str) or not passphrases.verify(member.passphrase_hash, passphrase):
-        raise Invalid("Your passphrase isn't right.", "passphrase")
+        raise Invalid(_("Your passphrase isn't right."), "passphrase")
     from app.services import roles as roles_service
 
     roles_service.ensure_not_last_admin(member)

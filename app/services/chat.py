@@ -15,9 +15,12 @@ from datetime import datetime, timedelta
 from threading import Lock
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from app.i18n import N_, parse_stored, register_stored, stored
 from app.extensions import db, socketio
 from app.models import (
     Category, ChatMessage, Member, Notification, PeerRequest, Room, RoomFacilitator, RoomParticipant, RoomPresence,
@@ -34,12 +37,38 @@ HISTORY = 50
 CATCH_UP_MAX = 500
 CLIENT_ID_RE = re.compile(r"^[\w.:-]{1,64}$")
 
-MUTED = "You're muted in this room{until}. {reason}"
-REMOVED = "A facilitator removed you from this session."
-LOCKED = "The room is locked: only facilitators can write for now."
-ENDED = "This session has ended."
-NOT_OPEN = "This session hasn't started yet. It opens when a facilitator arrives."
-RULES = "Please read and accept the ground rules first."
+REMOVED = _l("A facilitator removed you from this session.")
+LOCKED = _l("The room is locked: only facilitators can write for now.")
+ENDED = _l("This session has ended.")
+NOT_OPEN = _l("This session hasn't started yet. It opens when a facilitator arrives.")
+RULES = _l("Please read and accept the ground rules first.")
+
+# System lines and the names of private rooms are stored in English and shown in each reader's
+# language (app.i18n: stored texts).
+PRIVATE_ROOM_NAME = N_("Private conversation with a peer supporter")
+SYSTEM_LINES = (
+    N_("The facilitator opened the session. Welcome."),
+    N_("The session has ended. Thank you for being here."),
+    N_("The facilitator unpinned the message."),
+    N_("The facilitator pinned a message."),
+    N_("Slow mode is on: one line every %(num)s seconds each."),
+    N_("Slow mode is off."),
+    N_("The facilitator locked the room: reading only for now."),
+    N_("The room is open for everyone to write again."),
+    N_("Sharing circle: raise your hand to speak, and the facilitator will give you the floor."),
+    N_("The sharing circle is over: everyone can write."),
+    N_("%(name)s has the floor."),
+    N_("The facilitator muted %(name)s for %(num)s minute."),
+    N_("The facilitator muted %(name)s for %(num)s minutes."),
+    N_("The facilitator unmuted %(name)s."),
+    N_("The facilitator removed %(name)s from the session."),
+    N_("The facilitator deleted a line."),
+    N_("A peer supporter is here. This conversation is private: only the two of you can read it."),
+    N_("The conversation has ended. You can always ask to talk again."),
+)
+SESSION_STARTED = N_("The session “%(name)s” has started.")
+register_stored(PRIVATE_ROOM_NAME, SESSION_STARTED)
+register_stored(*SYSTEM_LINES, group="chat")
 
 
 def room_channel(room_id: int) -> str:
@@ -88,10 +117,10 @@ def can_see_room(actor: Member | None, room: Room) -> bool:
 def get_room_for(actor: Member | None, room_id: object) -> Room:
     """The room, if actor may see it. NotFound otherwise (a private room never says it exists)."""
     if not isinstance(room_id, int) or isinstance(room_id, bool) or not 0 < room_id < 2**62:
-        raise Invalid("Which room? Send its number.", "room")
+        raise Invalid(_("Which room? Send its number."), "room")
     room = db.session.get(Room, room_id)
     if room is None or not can_see_room(actor, room):
-        raise NotFound("There's no such room, or you can't join it.")
+        raise NotFound(_("There's no such room, or you can't join it."))
     return room
 
 
@@ -133,7 +162,7 @@ def list_rooms(actor: Member | None) -> RoomListing:
 
 # ---------------------------------------------------------------- creating rooms
 
-def _clean_name(value: object, label: str = "The name") -> str:
+def _clean_name(value: object, label: str = _l("The name")) -> str:
     return " ".join(clean_text(value, field="name", label=label, max_length=120, min_length=3,
                                multiline=False).split())
 
@@ -145,25 +174,25 @@ def create_room(actor: Member | None, *, kind: object, name: object, description
     """Facilitators schedule sessions; admins also make standing rooms. Raises Invalid, Forbidden."""
     actor = permissions.require_member(actor)
     if kind not in ("standing", "session"):
-        raise Invalid("Choose a standing room or a scheduled session.", "kind")
+        raise Invalid(_("Choose a standing room or a scheduled session."), "kind")
     if kind == "standing" and not permissions.is_admin(actor):
-        raise Forbidden("Only admins can create standing rooms.")
+        raise Forbidden(_("Only admins can create standing rooms."))
     if not permissions.is_facilitator(actor):
-        raise Forbidden("Only facilitators can schedule sessions.")
+        raise Forbidden(_("Only facilitators can schedule sessions."))
     room = Room(kind=kind, name=_clean_name(name),
-                description=clean_text(description or "", field="description", label="The description",
+                description=clean_text(description or "", field="description", label=_("The description"),
                                        max_length=1000).strip(),
-                ground_rules=clean_text(ground_rules or "", field="ground_rules", label="The ground rules",
+                ground_rules=clean_text(ground_rules or "", field="ground_rules", label=_("The ground rules"),
                                         max_length=4000).strip(),
                 created_by_id=actor.id, vanish_on_end=bool(vanish_on_end))
-    room.retention_days = _bounded_int(retention_days, "retention_days", "The retention", 1, 3650, 30)
+    room.retention_days = _bounded_int(retention_days, "retention_days", _("The retention"), 1, 3650, 30)
     if capacity not in (None, ""):
-        room.capacity = _bounded_int(capacity, "capacity", "The capacity", 2, 1000, None)
+        room.capacity = _bounded_int(capacity, "capacity", _("The capacity"), 2, 1000, None)
     if kind == "session":
         if starts_at is None:
-            raise Invalid("When does the session start?", "starts_at")
+            raise Invalid(_("When does the session start?"), "starts_at")
         if ends_at is not None and ends_at <= starts_at:
-            raise Invalid("The session has to end after it starts.", "ends_at")
+            raise Invalid(_("The session has to end after it starts."), "ends_at")
         room.starts_at, room.ends_at = starts_at, ends_at
     room.group_category_id = group_category_id
     db.session.add(room)
@@ -177,7 +206,7 @@ def create_room(actor: Member | None, *, kind: object, name: object, description
 
 def set_retention(actor: Member | None, room: Room, days: object, vanish_on_end: bool) -> None:
     actor = permissions.require_admin(actor)
-    room.retention_days = _bounded_int(days, "retention_days", "The retention", 1, 3650, 30)
+    room.retention_days = _bounded_int(days, "retention_days", _("The retention"), 1, 3650, 30)
     room.vanish_on_end = bool(vanish_on_end)
     audit.record(actor, "room.retention", None, room_id=room.id, days=room.retention_days,
                  vanish_on_end=room.vanish_on_end)
@@ -190,9 +219,9 @@ def _bounded_int(value: object, field: str, label: str, low: int, high: int, def
     try:
         number = int(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        raise Invalid(f"{label} should be a whole number.", field) from None
+        raise Invalid(_("%(label)s should be a whole number.", label=label), field) from None
     if not low <= number <= high:
-        raise Invalid(f"{label} should be between {low} and {high}.", field)
+        raise Invalid(_("%(label)s should be between %(low)s and %(high)s.", label=label, low=low, high=high), field)
     return number
 
 
@@ -234,7 +263,7 @@ def accept_rules(actor: Member | None, room: Room, anonymous: bool = False) -> R
 
 def label_for(actor: Member, p: RoomParticipant | None) -> str:
     if p is not None and p.alias_number is not None:
-        return f"Anonymous {p.alias_number}"
+        return f"{forums.ANONYMOUS} {p.alias_number}"  # stored with each line: English, like a pseudonym
     return actor.pseudonym
 
 
@@ -255,7 +284,7 @@ def check_can_join(actor: Member, room: Room) -> RoomParticipant:
         count = db.session.scalar(select(func.count(RoomParticipant.id)).where(
             RoomParticipant.room_id == room.id, RoomParticipant.removed_at.is_(None))) or 0
         if count >= room.capacity:
-            raise Forbidden("This session is full.")
+            raise Forbidden(_("This session is full."))
     if p is None:
         p = RoomParticipant(room_id=room.id, member_id=actor.id, accepted_rules_at=utcnow())
         db.session.add(p)
@@ -280,7 +309,7 @@ def join(actor: Member | None, room_id: object, since: object = None, sid: str |
     room = get_room_for(actor, room_id)
     p = check_can_join(actor, room)
     if since is not None and (not isinstance(since, int) or isinstance(since, bool) or since < 0):
-        raise Invalid("`since` should be the id of the last line you saw.", "since")
+        raise Invalid(_("`since` should be the id of the last line you saw."), "since")
     arrived = False
     if sid:
         mine = set(db.session.scalars(select(RoomPresence.sid).where(RoomPresence.room_id == room.id,
@@ -452,17 +481,19 @@ def check_can_speak(actor: Member, room: Room, p: RoomParticipant | None) -> Roo
         return p
     now = utcnow()
     if p.muted_until is not None and p.muted_until > now:
-        until = f" until {p.muted_until.strftime('%H:%M')} UTC"
-        raise Forbidden(MUTED.format(until=until, reason=(p.mute_reason or "").strip()).strip())
+        reason = (p.mute_reason or "").strip()
+        muted = _("You're muted in this room until %(time)s UTC.", time=p.muted_until.strftime("%H:%M"))
+        raise Forbidden(f"{muted} {reason}".strip())
     if room.locked:
         raise Forbidden(LOCKED)
     if room.raise_hand and room.floor_member_id != actor.id:
-        raise Forbidden("It's a sharing circle: raise your hand and wait for the facilitator to give you the floor.")
+        raise Forbidden(_("It's a sharing circle: raise your hand and wait for the facilitator to give you the floor."))
     if room.slow_mode_seconds and p.last_line_at is not None:
         wait = room.slow_mode_seconds - (now - p.last_line_at).total_seconds()
         if wait > 0:
-            raise RateLimited(f"Slow mode is on: you can send one line every {room.slow_mode_seconds} seconds. "
-                              f"Please wait {int(wait) + 1} more.", retry_after=int(wait) + 1)
+            raise RateLimited(_("Slow mode is on: you can send one line every %(num)s seconds. "
+                                "Please wait %(wait)s more.", num=room.slow_mode_seconds, wait=int(wait) + 1),
+                              retry_after=int(wait) + 1)
     return p
 
 
@@ -479,7 +510,7 @@ def post_message(actor: Member | None, room_id: object, body: object, client_id:
     Forbidden, RateLimited."""
     actor = permissions.require_member(actor)
     room = get_room_for(actor, room_id)
-    text = clean_text(body, field="body", label="Your message", max_length=LINE_MAX, min_length=1)
+    text = clean_text(body, field="body", label=_("Your message"), max_length=LINE_MAX, min_length=1)
     cid = _client_id(client_id)
     dup = _sent_before(actor, room, cid)
     if dup is not None:
@@ -509,7 +540,7 @@ def _client_id(client_id: object) -> str | None:
     if client_id in (None, ""):
         return None
     if not isinstance(client_id, str) or not CLIENT_ID_RE.match(client_id):
-        raise Invalid("client_id should be up to 64 letters, digits, dots, dashes or colons.", "client_id")
+        raise Invalid(_("client_id should be up to 64 letters, digits, dots, dashes or colons."), "client_id")
     return client_id
 
 
@@ -528,7 +559,7 @@ def _ready_to_speak(actor: Member, room: Room) -> RoomParticipant:
     cfg = current_app.config
     wait = _flood().hit(actor.id, cfg["CHAT_LINES_PER_WINDOW"], cfg["CHAT_WINDOW_SECONDS"])
     if wait is not None:
-        raise RateLimited("You're sending lines very fast. Please wait a moment.", retry_after=int(wait) + 1)
+        raise RateLimited(_("You're sending lines very fast. Please wait a moment."), retry_after=int(wait) + 1)
     return p
 
 
@@ -578,6 +609,11 @@ def message_payload(msg: ChatMessage) -> dict:
         live = db.session.get(Service, msg.service_id) if msg.service_id else None
         card = directory.card_from(live, msg.card)
         payload["card"] = card.payload() if card is not None else None
+    if msg.kind == "system":
+        # One payload goes to every reader: each page translates the line (docs/chat-protocol.md).
+        parsed = parse_stored(msg.body)
+        if parsed is not None:
+            payload["i18n"] = {"msgid": parsed[0], "params": parsed[1]}
     return payload
 
 
@@ -627,39 +663,39 @@ def _require_facilitator(actor: Member | None, room_id: object) -> tuple[Member,
     actor = permissions.require_member(actor)
     room = get_room_for(actor, room_id)
     if not is_room_facilitator(actor, room):
-        raise Forbidden("Only this room's facilitators can do that.")
+        raise Forbidden(_("Only this room's facilitators can do that."))
     return actor, room
 
 
 def _reason(value: object, required: bool = True) -> str:
     if value in (None, "") and not required:
         return ""
-    return " ".join(clean_text(value, field="reason", label="The reason", max_length=300,
+    return " ".join(clean_text(value, field="reason", label=_("The reason"), max_length=300,
                                min_length=3 if required else 0, multiline=False).split())
 
 
 def open_session(actor: Member | None, room_id: object) -> Room:
     actor, room = _require_facilitator(actor, room_id)
     if room.kind != "session":
-        raise Invalid("Only scheduled sessions are opened and ended.")
+        raise Invalid(_("Only scheduled sessions are opened and ended."))
     if room.ended_at is not None:
         raise Forbidden(ENDED)
     if room.opened_at is None:
         room.opened_at = utcnow()
         for member_id in db.session.scalars(select(RoomReminder.member_id).where(RoomReminder.room_id == room.id)):
             db.session.add(Notification(member_id=member_id, kind="session", actor_label="Facilitators",
-                                        text=f"The session “{room.name}” has started."))
-        _announce(room, "The facilitator opened the session. Welcome.", actor, "opened")
+                                        text=stored(SESSION_STARTED, name=room.name)))
+        _announce(room, stored("The facilitator opened the session. Welcome."), actor, "opened")
     return room
 
 
 def end_session(actor: Member | None, room_id: object) -> Room:
     actor, room = _require_facilitator(actor, room_id)
     if room.kind != "session":
-        raise Invalid("Only scheduled sessions are opened and ended.")
+        raise Invalid(_("Only scheduled sessions are opened and ended."))
     if room.ended_at is None:
         room.ended_at = utcnow()
-        _announce(room, "The session has ended. Thank you for being here.", actor, "ended")
+        _announce(room, stored("The session has ended. Thank you for being here."), actor, "ended")
         if room.vanish_on_end:
             db.session.execute(delete(ChatMessage).where(ChatMessage.room_id == room.id))
             room.pinned_message_id = None
@@ -671,21 +707,21 @@ def pin(actor: Member | None, room_id: object, message_id: object) -> Room:
     actor, room = _require_facilitator(actor, room_id)
     if message_id is None:
         room.pinned_message_id = None
-        _announce(room, "The facilitator unpinned the message.", actor, "unpinned")
+        _announce(room, stored("The facilitator unpinned the message."), actor, "unpinned")
         return room
     msg = db.session.get(ChatMessage, message_id) if isinstance(message_id, int) else None
     if msg is None or msg.room_id != room.id or msg.deleted_at:
-        raise NotFound("There's no such line in this room.")
+        raise NotFound(_("There's no such line in this room."))
     room.pinned_message_id = msg.id
-    _announce(room, "The facilitator pinned a message.", actor, "pinned", message_id=msg.id)
+    _announce(room, stored("The facilitator pinned a message."), actor, "pinned", message_id=msg.id)
     return room
 
 
 def set_slow_mode(actor: Member | None, room_id: object, seconds: object) -> Room:
     actor, room = _require_facilitator(actor, room_id)
-    room.slow_mode_seconds = _bounded_int(seconds, "seconds", "Slow mode", 0, 600, 0)
-    text = (f"Slow mode is on: one line every {room.slow_mode_seconds} seconds each."
-            if room.slow_mode_seconds else "Slow mode is off.")
+    room.slow_mode_seconds = _bounded_int(seconds, "seconds", _("Slow mode"), 0, 600, 0)
+    text = (stored("Slow mode is on: one line every %(num)s seconds each.", num=room.slow_mode_seconds)
+            if room.slow_mode_seconds else stored("Slow mode is off."))
     _announce(room, text, actor, "slow_mode", seconds=room.slow_mode_seconds)
     return room
 
@@ -693,8 +729,8 @@ def set_slow_mode(actor: Member | None, room_id: object, seconds: object) -> Roo
 def set_locked(actor: Member | None, room_id: object, locked: object) -> Room:
     actor, room = _require_facilitator(actor, room_id)
     room.locked = bool(locked)
-    _announce(room, "The facilitator locked the room: reading only for now." if room.locked
-              else "The room is open for everyone to write again.", actor, "locked" if room.locked else "unlocked")
+    _announce(room, stored("The facilitator locked the room: reading only for now.") if room.locked
+              else stored("The room is open for everyone to write again."), actor, "locked" if room.locked else "unlocked")
     return room
 
 
@@ -702,8 +738,8 @@ def set_raise_hand(actor: Member | None, room_id: object, on: object) -> Room:
     actor, room = _require_facilitator(actor, room_id)
     room.raise_hand = bool(on)
     room.floor_member_id = None
-    _announce(room, "Sharing circle: raise your hand to speak, and the facilitator will give you the floor."
-              if room.raise_hand else "The sharing circle is over: everyone can write.", actor, "raise_hand",
+    _announce(room, stored("Sharing circle: raise your hand to speak, and the facilitator will give you the floor.")
+              if room.raise_hand else stored("The sharing circle is over: everyone can write."), actor, "raise_hand",
               on=room.raise_hand)
     return room
 
@@ -711,7 +747,7 @@ def set_raise_hand(actor: Member | None, room_id: object, on: object) -> Room:
 def _target(room: Room, member_ref: object) -> RoomParticipant:
     """A participant by the name shown in the room (alias or pseudonym)."""
     if not isinstance(member_ref, str) or not 1 <= len(member_ref) <= 64:
-        raise Invalid("Who? Send the name shown in the room.", "member")
+        raise Invalid(_("Who? Send the name shown in the room."), "member")
     alias = re.fullmatch(r"Anonymous (\d{1,9})", member_ref.strip())
     q = select(RoomParticipant).where(RoomParticipant.room_id == room.id)
     if alias:
@@ -722,7 +758,7 @@ def _target(room: Room, member_ref: object) -> RoomParticipant:
         p = db.session.scalar(q.join(Member, Member.id == RoomParticipant.member_id)
                               .where(Member.pseudonym_key == canonical(member_ref), RoomParticipant.alias_number.is_(None)))
     if p is None:
-        raise NotFound("There's nobody by that name in this room.")
+        raise NotFound(_("There's nobody by that name in this room."))
     return p
 
 
@@ -731,7 +767,7 @@ def raise_hand(actor: Member | None, room_id: object, up: bool = True) -> None:
     room = get_room_for(actor, room_id)
     p = check_can_join(actor, room)
     if not room.raise_hand:
-        raise Invalid("Hands aren't needed right now: just write.")
+        raise Invalid(_("Hands aren't needed right now: just write."))
     p.hand_raised_at = utcnow() if up else None
     db.session.commit()
     socketio.emit("hand:queue", {"room": room.id, "queue": hand_queue(room)}, to=room_channel(room.id), namespace=NS)
@@ -747,12 +783,12 @@ def hand_queue(room: Room) -> list[str]:
 def give_floor(actor: Member | None, room_id: object, member_ref: object) -> None:
     actor, room = _require_facilitator(actor, room_id)
     if not room.raise_hand:
-        raise Invalid("Turn on the sharing circle first.")
+        raise Invalid(_("Turn on the sharing circle first."))
     p = _target(room, member_ref)
     room.floor_member_id = p.member_id
     p.hand_raised_at = None
     name = label_for(p.member, p)
-    _announce(room, f"{name} has the floor.", actor, "floor", member_id=p.member_id)
+    _announce(room, stored("%(name)s has the floor.", name=name), actor, "floor", member_id=p.member_id)
     socketio.emit("hand:queue", {"room": room.id, "queue": hand_queue(room)}, to=room_channel(room.id), namespace=NS)
 
 
@@ -760,12 +796,14 @@ def mute(actor: Member | None, room_id: object, member_ref: object, minutes: obj
     actor, room = _require_facilitator(actor, room_id)
     p = _target(room, member_ref)
     if is_room_facilitator(p.member, room):
-        raise Invalid("Facilitators can't be muted.")
-    mins = _bounded_int(minutes, "minutes", "The mute", 1, 24 * 60, 10)
+        raise Invalid(_("Facilitators can't be muted."))
+    mins = _bounded_int(minutes, "minutes", _("The mute"), 1, 24 * 60, 10)
     why = _reason(reason)
     p.muted_until, p.mute_reason = utcnow() + timedelta(minutes=mins), why
     name = label_for(p.member, p)
-    _announce(room, f"The facilitator muted {name} for {mins} minute{'s' if mins != 1 else ''}.", actor, "muted",
+    muted = ("The facilitator muted %(name)s for %(num)s minute." if mins == 1
+             else "The facilitator muted %(name)s for %(num)s minutes.")
+    _announce(room, stored(muted, name=name, num=mins), actor, "muted",
               member_id=p.member_id, minutes=mins, reason=why)
     socketio.emit("member:muted", {"room": room.id, "minutes": mins, "reason": why,
                                    "until": p.muted_until.isoformat() + "Z"},
@@ -776,21 +814,23 @@ def unmute(actor: Member | None, room_id: object, member_ref: object) -> None:
     actor, room = _require_facilitator(actor, room_id)
     p = _target(room, member_ref)
     p.muted_until, p.mute_reason = None, None
-    _announce(room, f"The facilitator unmuted {label_for(p.member, p)}.", actor, "unmuted", member_id=p.member_id)
+    _announce(room, stored("The facilitator unmuted %(name)s.", name=label_for(p.member, p)), actor, "unmuted",
+              member_id=p.member_id)
 
 
 def remove(actor: Member | None, room_id: object, member_ref: object, reason: object) -> None:
     actor, room = _require_facilitator(actor, room_id)
     p = _target(room, member_ref)
     if is_room_facilitator(p.member, room):
-        raise Invalid("Facilitators can't be removed.")
+        raise Invalid(_("Facilitators can't be removed."))
     why = _reason(reason)
     p.removed_at, p.remove_reason = utcnow(), why
     sids = list(db.session.scalars(select(RoomPresence.sid).where(RoomPresence.room_id == room.id,
                                                                   RoomPresence.member_id == p.member_id)))
     db.session.execute(delete(RoomPresence).where(RoomPresence.room_id == room.id,
                                                   RoomPresence.member_id == p.member_id))
-    _announce(room, f"The facilitator removed {label_for(p.member, p)} from the session.", actor, "removed",
+    _announce(room, stored("The facilitator removed %(name)s from the session.", name=label_for(p.member, p)),
+              actor, "removed",
               member_id=p.member_id, reason=why)
     socketio.emit("member:removed", {"room": room.id, "reason": why}, to=member_channel(p.member_id), namespace=NS)
     if sids:
@@ -807,14 +847,14 @@ def delete_line(actor: Member | None, room_id: object, message_id: object) -> No
     actor, room = _require_facilitator(actor, room_id)
     msg = db.session.get(ChatMessage, message_id) if isinstance(message_id, int) else None
     if msg is None or msg.room_id != room.id or msg.kind not in ("line", "card"):
-        raise NotFound("There's no such line in this room.")
+        raise NotFound(_("There's no such line in this room."))
     if msg.deleted_at is None:
         msg.deleted_at = utcnow()
         msg.body = ""
         msg.card, msg.service_id = None, None
         if room.pinned_message_id == msg.id:
             room.pinned_message_id = None
-        _announce(room, "The facilitator deleted a line.", actor, "line_deleted", message_id=msg.id)
+        _announce(room, stored("The facilitator deleted a line."), actor, "line_deleted", message_id=msg.id)
         socketio.emit("message:deleted", {"room": room.id, "id": msg.id}, to=room_channel(room.id), namespace=NS)
 
 
@@ -835,11 +875,11 @@ def purge_expired(now: datetime | None = None) -> int:
 # ---------------------------------------------------------------- one-to-one peer chat
 
 PEER_OUTCOMES = {
-    "supported": "Reached and supported",
-    "resources": "Resources shared",
-    "no_response": "No response",
-    "referred": "Referred to emergency services",
-    "other": "Other",
+    "supported": _l("Reached and supported"),
+    "resources": _l("Resources shared"),
+    "no_response": _l("No response"),
+    "referred": _l("Referred to emergency services"),
+    "other": _l("Other"),
 }
 
 
@@ -866,7 +906,7 @@ def get_request_for(actor: Member | None, request_id: int) -> PeerRequest:
     actor = permissions.require_member(actor)
     req = db.session.get(PeerRequest, request_id)
     if req is None or (req.member_id != actor.id and req.peer_id != actor.id and not permissions.is_peer(actor)):
-        raise NotFound("There's no such request.")
+        raise NotFound(_("There's no such request."))
     _expire_if_unanswered(req)
     return req
 
@@ -883,7 +923,7 @@ def _expire_if_unanswered(req: PeerRequest) -> None:
 def waiting_requests(actor: Member | None) -> list[PeerRequest]:
     actor = permissions.require_member(actor)
     if not permissions.is_peer(actor):
-        raise Forbidden("Only peer supporters can see requests to talk.")
+        raise Forbidden(_("Only peer supporters can see requests to talk."))
     rows = list(db.session.scalars(select(PeerRequest).where(PeerRequest.state == "waiting")
                                    .order_by(PeerRequest.created_at)))
     for r in rows:
@@ -895,20 +935,20 @@ def accept_request(actor: Member | None, request_id: int) -> PeerRequest:
     """A peer takes a request: a private room only the two of them can read."""
     actor = permissions.require_member(actor)
     if not permissions.is_peer(actor):
-        raise Forbidden("Only peer supporters can accept requests to talk.")
+        raise Forbidden(_("Only peer supporters can accept requests to talk."))
     req = get_request_for(actor, request_id)
     if req.state != "waiting":
-        raise Invalid("Someone else has already answered this request, or it has ended.")
+        raise Invalid(_("Someone else has already answered this request, or it has ended."))
     if req.member_id == actor.id:
-        raise Invalid("You can't answer your own request.")
-    room = Room(kind="private", name="Private conversation with a peer supporter", retention_days=30,
+        raise Invalid(_("You can't answer your own request."))
+    room = Room(kind="private", name=stored(PRIVATE_ROOM_NAME), retention_days=30,
                 created_by_id=actor.id)
     db.session.add(room)
     db.session.flush()
     for member_id in (req.member_id, actor.id):
         db.session.add(RoomParticipant(room_id=room.id, member_id=member_id, accepted_rules_at=utcnow()))
     req.state, req.peer_id, req.room_id, req.accepted_at = "accepted", actor.id, room.id, utcnow()
-    system_line(room, "A peer supporter is here. This conversation is private: only the two of you can read it.")
+    system_line(room, stored("A peer supporter is here. This conversation is private: only the two of you can read it."))
     audit.record(actor, "peer.accepted", None, request_id=req.id, room_id=room.id)
     db.session.commit()
     socketio.emit("peer:accepted", {"request": req.id, "room": room.id}, to=member_channel(req.member_id), namespace=NS)
@@ -923,20 +963,20 @@ def end_private(actor: Member | None, request_id: int, outcome: object = None, n
         db.session.commit()
         return req
     if req.state != "accepted":
-        raise Invalid("This conversation has already ended.")
+        raise Invalid(_("This conversation has already ended."))
     is_peer = req.peer_id == actor.id
     if is_peer:
         if outcome not in PEER_OUTCOMES:
-            raise Invalid("Please record how the conversation went.", "outcome")
+            raise Invalid(_("Please record how the conversation went."), "outcome")
         req.outcome = outcome
-        req.outcome_note = clean_text(note or "", field="note", label="The note", max_length=2000).strip() or None
+        req.outcome_note = clean_text(note or "", field="note", label=_("The note"), max_length=2000).strip() or None
     elif req.member_id != actor.id:
-        raise Forbidden("Only the two people in this conversation can end it.")
+        raise Forbidden(_("Only the two people in this conversation can end it."))
     req.state, req.ended_at = "ended", utcnow()
     room = db.session.get(Room, req.room_id)
     if room is not None:
         room.ended_at = utcnow()
-        msg = system_line(room, "The conversation has ended. You can always ask to talk again.")
+        msg = system_line(room, stored("The conversation has ended. You can always ask to talk again."))
         audit.record(actor, "peer.ended", None, request_id=req.id, outcome=req.outcome)
         db.session.commit()
         _publish_line(room.id, message_payload(msg))
@@ -951,11 +991,11 @@ def record_outcome(actor: Member | None, request_id: int, outcome: object, note:
     actor = permissions.require_member(actor)
     req = get_request_for(actor, request_id)
     if req.peer_id != actor.id:
-        raise Forbidden("Only the peer supporter in this conversation records its outcome.")
+        raise Forbidden(_("Only the peer supporter in this conversation records its outcome."))
     if outcome not in PEER_OUTCOMES:
-        raise Invalid("Please choose an outcome.", "outcome")
+        raise Invalid(_("Please choose an outcome."), "outcome")
     req.outcome = outcome
-    req.outcome_note = clean_text(note or "", field="note", label="The note", max_length=2000).strip() or None
+    req.outcome_note = clean_text(note or "", field="note", label=_("The note"), max_length=2000).strip() or None
     db.session.commit()
     return req
 

@@ -11,8 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, delete, func, select, update
 
+from app.i18n import N_, register_stored, stored
 from app.extensions import db, socketio
 from app.models import DutyPeriod, DutySocket, DutyStatus, Flag, FlagNote, Member, Post, Role, SafetyPlan
 from app.models.base import utcnow
@@ -24,14 +27,23 @@ NS = "/duty"
 PEERS_ROOM = "duty:peers"        # everyone on duty
 SENIOR_ROOM = "duty:senior"      # facilitators and admins on duty (level 3 and escalations)
 OUTCOMES = {
-    "supported": "Reached and supported",
-    "resources": "Resources shared",
-    "no_response": "No response",
-    "false_alarm": "False alarm",
-    "emergency": "Referred to emergency services (community policy)",
-    "removed": "Content removed",
+    "supported": _l("Reached and supported"),
+    "resources": _l("Resources shared"),
+    "no_response": _l("No response"),
+    "false_alarm": _l("False alarm"),
+    "emergency": _l("Referred to emergency services (community policy)"),
+    "removed": _l("Content removed"),
 }
-KINDS = {"crisis": "Crisis language", "report": "Report", "concern": "Someone is worried"}
+KINDS = {"crisis": _l("Crisis language"), "report": _l("Report"), "concern": _l("Someone is worried"),
+         "unassessed": _l("Language not assessed")}
+TARGETS = {"self": _l("self"), "others": _l("others")}
+STATES = {"open": _l("open"), "claimed": _l("claimed"), "closed": _l("closed")}
+CHECK_IN_ROOM_NAME = N_("A peer supporter would like to check in with you")
+CHECK_IN_LINE = N_("A peer supporter opened this private conversation to check in with you. "
+                   "Only the two of you can read it. You don't have to reply.")
+CHECK_IN_NOTE = N_("A peer supporter would like to check in with you, privately.")
+register_stored(CHECK_IN_ROOM_NAME, CHECK_IN_NOTE)
+register_stored(CHECK_IN_LINE, group="chat")
 
 # A controllable clock: tests move time forward without sleeping.
 _clock = utcnow
@@ -51,7 +63,7 @@ def set_clock(fn) -> None:
 def _require_staff(actor: Member | None) -> Member:
     actor = permissions.require_member(actor)
     if not forums.is_staff(actor):
-        raise Forbidden("Only peer supporters, facilitators and admins can do that.")
+        raise Forbidden(_("Only peer supporters, facilitators and admins can do that."))
     return actor
 
 
@@ -229,10 +241,10 @@ def queue(actor: Member | None, level: object = None, kind: object = None, state
         try:
             q = q.where(Flag.level == int(level))
         except (TypeError, ValueError):
-            raise Invalid("The level should be 0, 1, 2 or 3.", "level") from None
+            raise Invalid(_("The level should be 0, 1, 2 or 3."), "level") from None
     if kind not in (None, ""):
         if kind not in KINDS:
-            raise Invalid("Choose a kind: crisis, report or concern.", "kind")
+            raise Invalid(_("Choose a kind: crisis, report or concern."), "kind")
         q = q.where(Flag.kind == kind)
     flags = list(db.session.scalars(q.limit(200)))
     names = {}
@@ -247,7 +259,7 @@ def get_flag_for(actor: Member | None, flag_id: int) -> Flag:
     actor = _require_staff(actor)
     flag = db.session.get(Flag, flag_id)
     if flag is None:
-        raise NotFound("There's no such item.")
+        raise NotFound(_("There's no such item."))
     return flag
 
 
@@ -263,13 +275,13 @@ def claim(actor: Member | None, flag_id: int) -> Flag:
     flag = get_flag_for(actor, flag_id)
     limit = current_app.config["PEER_MAX_OPEN"]
     if flag.level >= 2 and open_items(actor) >= limit:
-        raise Forbidden(f"You're already holding {limit} open crisis items. Close or return one first, "
-                        "or ask another peer on duty.")
+        raise Forbidden(_("You're already holding %(num)s open crisis items. Close or return one first, "
+                          "or ask another peer on duty.", num=limit))
     won = db.session.execute(update(Flag).where(Flag.id == flag_id, Flag.state == "open")
                              .values(state="claimed", claimed_by_id=actor.id, claimed_at=now())).rowcount
     if not won:
         db.session.rollback()
-        raise Invalid("Someone else has already claimed this item.")
+        raise Invalid(_("Someone else has already claimed this item."))
     audit.record(actor, "flag.claimed", None, flag_id=flag_id)
     db.session.commit()
     db.session.refresh(flag)
@@ -296,12 +308,12 @@ def close(actor: Member | None, flag_id: int, outcome: object, note: object = No
     actor = _require_staff(actor)
     flag = get_flag_for(actor, flag_id)
     if outcome not in OUTCOMES:
-        raise Invalid("Choose an outcome.", "outcome")
+        raise Invalid(_("Choose an outcome."), "outcome")
     if flag.state == "closed":
-        raise Invalid("This item is already closed.")
+        raise Invalid(_("This item is already closed."))
     if flag.state == "claimed" and flag.claimed_by_id != actor.id and not permissions.is_admin(actor):
-        raise Forbidden("Someone else has claimed this item; they close it (or return it to the queue).")
-    text = clean_text(note or "", field="note", label="The note", max_length=2000).strip()
+        raise Forbidden(_("Someone else has claimed this item; they close it (or return it to the queue)."))
+    text = clean_text(note or "", field="note", label=_("The note"), max_length=2000).strip()
     flag.state, flag.outcome, flag.closed_at = "closed", outcome, now()
     if flag.claimed_by_id is None:
         flag.claimed_by_id, flag.claimed_at = actor.id, now()
@@ -316,7 +328,7 @@ def close(actor: Member | None, flag_id: int, outcome: object, note: object = No
 def add_note(actor: Member | None, flag_id: int, body: object) -> FlagNote:
     actor = _require_staff(actor)
     flag = get_flag_for(actor, flag_id)
-    text = clean_text(body, field="body", label="The note", max_length=2000, min_length=1).strip()
+    text = clean_text(body, field="body", label=_("The note"), max_length=2000, min_length=1).strip()
     note = FlagNote(flag_id=flag.id, author_id=actor.id, body=text)
     db.session.add(note)
     db.session.commit()
@@ -337,12 +349,12 @@ def reach_out(actor: Member | None, flag_id: int):
     actor = _require_staff(actor)
     flag = get_flag_for(actor, flag_id)
     if flag.subject_id is None:
-        raise Invalid("The writer's account no longer exists.")
+        raise Invalid(_("The writer's account no longer exists."))
     if flag.subject_id == actor.id:
-        raise Invalid("This is about you: ask another peer on duty to reach out.")
+        raise Invalid(_("This is about you: ask another peer on duty to reach out."))
     if flag.state == "open":
         claim(actor, flag_id)
-    room = Room(kind="private", name="A peer supporter would like to check in with you", created_by_id=actor.id,
+    room = Room(kind="private", name=stored(CHECK_IN_ROOM_NAME), created_by_id=actor.id,
                 retention_days=30)
     db.session.add(room)
     db.session.flush()
@@ -352,12 +364,11 @@ def reach_out(actor: Member | None, flag_id: int):
     req = PeerRequest(member_id=flag.subject_id, state="accepted", source="queue", peer_id=actor.id,
                       room_id=room.id, accepted_at=now())
     db.session.add(req)
-    chat.system_line(room, "A peer supporter opened this private conversation to check in with you. "
-                     "Only the two of you can read it. You don't have to reply.")
+    chat.system_line(room, stored(CHECK_IN_LINE))
     from app.models import Notification
 
     db.session.add(Notification(member_id=flag.subject_id, kind="support", actor_label="A peer supporter",
-                                text="A peer supporter would like to check in with you, privately."))
+                                text=stored(CHECK_IN_NOTE)))
     audit.record(actor, "flag.reached_out", None, flag_id=flag.id, room_id=room.id)
     db.session.commit()
     socketio.emit("peer:accepted", {"request": req.id, "room": room.id}, to=chat.member_channel(flag.subject_id),
@@ -383,9 +394,9 @@ def raise_line_concern(actor: Member | None, room_id: object, message_id: object
     room = chat.get_room_for(actor, room_id)
     msg = db.session.get(ChatMessage, message_id) if isinstance(message_id, int) and not isinstance(message_id, bool) else None
     if msg is None or msg.room_id != room.id or msg.kind != "line" or msg.deleted_at is not None:
-        raise NotFound("There's no such line in this room.")
+        raise NotFound(_("There's no such line in this room."))
     if msg.author_id == actor.id:
-        raise Invalid("That's your own line. If you need support, you can talk to a peer supporter now.")
+        raise Invalid(_("That's your own line. If you need support, you can talk to a peer supporter now."))
     return _concern(actor, note, msg.body, chat_message_id=msg.id, room_id=room.id, subject_id=msg.author_id)
 
 
@@ -393,7 +404,7 @@ def _concern(actor: Member, note: object, words: str, **where) -> Flag:
     """Record a concern as a level 2 flag (with its escalation deadline) and alert the peers."""
     from app.services import safety
 
-    text = clean_text(note or "", field="note", label="What worries you", max_length=1000).strip()
+    text = clean_text(note or "", field="note", label=_("What worries you"), max_length=1000).strip()
     flag = Flag(kind="concern", level=2, target="self", reporter_id=actor.id, report_note=text or None,
                 reasons=["a member is worried about this writer"], excerpt=safety.excerpt(words),
                 created_at=now(), **where)
@@ -418,7 +429,7 @@ def save_plan(actor: Member | None, **fields) -> SafetyPlan:
     plan = db.session.get(SafetyPlan, actor.id) or SafetyPlan(member_id=actor.id)
     for name in PLAN_FIELDS:
         value = fields.get(name) or ""
-        setattr(plan, name, clean_text(value, field=name, label="This part", max_length=4000).strip())
+        setattr(plan, name, clean_text(value, field=name, label=_("This part"), max_length=4000).strip())
     plan.updated_at = now()
     db.session.add(plan)
     db.session.commit()
@@ -431,7 +442,7 @@ def draft_check(text: object) -> dict:
     from app.services import identify, safety
 
     if not isinstance(text, str) or len(text) > forums.BODY_MAX:
-        raise Invalid("Send the draft as text, at most 20,000 characters.", "body")
+        raise Invalid(_("Send the draft as text, at most 20,000 characters."), "body")
     level = safety.assess_text(text).level if text.strip() else 0
     return {"level": level, "support": level >= 2, "identifying": identify.warnings(text),
             "on_duty": anyone_on_duty() if level >= 2 else None}
@@ -517,11 +528,11 @@ def grant_from_shell(name: str, role: str) -> str:
 
     member = accounts.find_by_pseudonym(name)
     if member is None:
-        raise NotFound(f"There's no member called {name!r}.")
+        raise NotFound(_("There's no member called %(name)s.", name=repr(name)))
     mapping = {"member": None, "peer_supporter": Role.PEER, "peer": Role.PEER,
                "facilitator": Role.FACILITATOR, "admin": Role.ADMIN}
     if role not in mapping:
-        raise Invalid("ROLE is one of: member, peer_supporter, facilitator, admin.")
+        raise Invalid(_("ROLE is one of: member, peer_supporter, facilitator, admin."))
     wanted = mapping[role]
     if wanted is None:
         return f"{member.pseudonym} is a member (every account is)."

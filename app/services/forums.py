@@ -15,9 +15,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from app.i18n import N_, register_stored, stored
 from app.extensions import db
 from app.models import (
     Bookmark, Category, GroupMembership, Member, Notification, Post, PostRevision, Reaction, Thread,
@@ -34,9 +37,43 @@ WARNING_MAX = 100
 THREADS_PER_PAGE = 30
 POSTS_PER_PAGE = 30
 UNREAD_WINDOW = timedelta(days=14)
-REACTIONS = {"hug": "Hug", "me_too": "Me too", "thank_you": "Thank you", "strength": "Sending strength"}
+REACTIONS = {"hug": _l("Hug"), "me_too": _l("Me too"), "thank_you": _l("Thank you"),
+             "strength": _l("Sending strength")}
+# Stored in English where a label is written down (chat lines of a deleted member); shown
+# through anonymous_label / deleted_label in the reader's language.
 ANONYMOUS = "Anonymous"
 DELETED_MEMBER = "deleted member"
+
+
+def anonymous_label(number: int) -> str:
+    return _("Anonymous %(num)s", num=number)
+
+
+def deleted_label() -> str:
+    return _("deleted member")
+
+
+# Notifications are stored in English and shown in the reader's language (app.i18n).
+REPLIED = N_("%(name)s replied in “%(title)s”")
+MENTIONED = N_("%(name)s mentioned you in “%(title)s”")
+GROUP_JOINED = N_("You're now a member of the peer group “%(name)s”.")
+THREAD_NOTES = {
+    "lock": N_("Moderators locked your thread “%(title)s”: %(reason)s"),
+    "unlock": N_("Moderators unlocked your thread “%(title)s”: %(reason)s"),
+    "pin": N_("Moderators pinned your thread “%(title)s”: %(reason)s"),
+    "unpin": N_("Moderators unpinned your thread “%(title)s”: %(reason)s"),
+    "hide": N_("Moderators hid your thread “%(title)s”: %(reason)s"),
+    "unhide": N_("Moderators made your thread “%(title)s” visible again: %(reason)s"),
+    "delete": N_("Moderators deleted your thread “%(title)s”: %(reason)s"),
+}
+THREAD_MOVED = N_("Moderators moved your thread “%(title)s” from %(old)s to %(new)s: %(reason)s")
+POST_NOTES = {
+    "hide": N_("Moderators hid your post in “%(title)s”: %(reason)s"),
+    "unhide": N_("Moderators restored your post in “%(title)s”: %(reason)s"),
+    "delete": N_("Moderators removed your post in “%(title)s”: %(reason)s"),
+    "release": N_("Moderators released your post in “%(title)s”: %(reason)s"),
+}
+register_stored(REPLIED, MENTIONED, GROUP_JOINED, THREAD_MOVED, *THREAD_NOTES.values(), *POST_NOTES.values())
 
 
 # ---------------------------------------------------------------- who sees what
@@ -78,7 +115,7 @@ def get_category_for(actor: Member | None, slug: str) -> Category:
     can ask to join); its threads are filtered by the functions below."""
     category = db.session.scalar(select(Category).where(Category.slug == slug))
     if category is None:
-        raise NotFound("There's no such category.")
+        raise NotFound(_("There's no such category."))
     return category
 
 
@@ -89,19 +126,19 @@ def get_thread_for(actor: Member | None, thread_id: int) -> Thread:
                                .where(Thread.id == thread_id)).first()
     thread = found[0] if found else None
     if thread is None or not can_read_category(actor, thread.category):
-        raise NotFound("There's no such thread, or it isn't visible to you.")
+        raise NotFound(_("There's no such thread, or it isn't visible to you."))
     if (thread.deleted_at or thread.hidden_at) and not is_staff(actor):
-        raise NotFound("This thread has been removed.")
+        raise NotFound(_("This thread has been removed."))
     return thread
 
 
 def get_post_for(actor: Member | None, post_id: int) -> Post:
     post = db.session.get(Post, post_id)
     if post is None:
-        raise NotFound("There's no such post.")
+        raise NotFound(_("There's no such post."))
     get_thread_for(actor, post.thread_id)
     if post.held_at and not (is_staff(actor) or (actor and post.author_id == actor.id)):
-        raise NotFound("There's no such post.")
+        raise NotFound(_("There's no such post."))
     return post
 
 
@@ -117,9 +154,9 @@ def visible_post_filter(actor: Member | None):
 def author_label(post: Post) -> str:
     """How a post's writer is shown: "Anonymous N", the pseudonym, or "deleted member"."""
     if post.alias_number is not None:
-        return f"{ANONYMOUS} {post.alias_number}"
+        return anonymous_label(post.alias_number)
     if post.author is None:
-        return DELETED_MEMBER
+        return deleted_label()
     return post.author.pseudonym
 
 
@@ -233,7 +270,7 @@ def _parse_thread_cursor(cursor: str | None) -> tuple[datetime, int] | None:
         stamp, tid = cursor.rsplit("_", 1)
         return datetime.fromisoformat(stamp), int(tid)
     except ValueError:
-        raise Invalid("That page link is broken. Go back to the first page.") from None
+        raise Invalid(_("That page link is broken. Go back to the first page.")) from None
 
 
 def category_page(actor: Member | None, category: Category, cursor: str | None = None) -> CategoryPage:
@@ -269,8 +306,8 @@ def category_page(actor: Member | None, category: Category, cursor: str | None =
     def row(t) -> ThreadRow:
         last_read = reads.get(t.id)
         unread = actor is not None and (last_read is None or (t.last_post_id or 0) > last_read)
-        author = f"{ANONYMOUS} {t.opener_alias}" if t.opener_alias is not None else (
-            t.author_pseudonym or DELETED_MEMBER)
+        author = anonymous_label(t.opener_alias) if t.opener_alias is not None else (
+            t.author_pseudonym or deleted_label())
         return ThreadRow(t, author, unread, None)
 
     page.pinned = [row(t) for t in pinned]
@@ -311,9 +348,9 @@ def _parse_id(value: str | None, name: str) -> int | None:
     try:
         number = int(value)
     except (TypeError, ValueError):
-        raise Invalid(f"The {name} in the address should be a number.") from None
+        raise Invalid(_("The %(name)s in the address should be a number.", name=name)) from None
     if number < 0 or number > 2**62:
-        raise Invalid(f"The {name} in the address is out of range.")
+        raise Invalid(_("The %(name)s in the address is out of range.", name=name))
     return number
 
 
@@ -382,13 +419,13 @@ _THREAD_COLUMNS = (Thread.id, Thread.title, Thread.author_id, Thread.opener_alia
 
 _POST_COLUMNS = (Post.id, Post.thread_id, Post.author_id, Post.alias_number, Post.body_html, Post.content_warning,
                  Post.created_at, Post.edited_at, Post.deleted_at, Post.hidden_at, Post.held_at, Post.service_id,
-                 Post.service_card)
+                 Post.service_card, Post.language_not_assessed)
 
 
 def _row_author(row) -> str:
     if row.alias_number is not None:
-        return f"{ANONYMOUS} {row.alias_number}"
-    return row.author_pseudonym or DELETED_MEMBER
+        return anonymous_label(row.alias_number)
+    return row.author_pseudonym or deleted_label()
 
 
 def _first_post_id(thread: Thread) -> int:
@@ -437,12 +474,12 @@ def new_submission_key() -> str:
 
 
 def _clean_body(body: object) -> str:
-    text = clean_text(body, field="body", label="Your post", max_length=BODY_MAX, min_length=1)
+    text = clean_text(body, field="body", label=_("Your post"), max_length=BODY_MAX, min_length=1)
     return text.replace("\r\n", "\n")
 
 
 def _clean_title(title: object) -> str:
-    text = clean_text(title, field="title", label="The title", max_length=TITLE_MAX, min_length=TITLE_MIN,
+    text = clean_text(title, field="title", label=_("The title"), max_length=TITLE_MAX, min_length=TITLE_MIN,
                       multiline=False)
     return " ".join(text.split())
 
@@ -450,7 +487,7 @@ def _clean_title(title: object) -> str:
 def _clean_warning(warning: object) -> str | None:
     if warning in (None, ""):
         return None
-    text = clean_text(warning, field="content_warning", label="The content warning", max_length=WARNING_MAX,
+    text = clean_text(warning, field="content_warning", label=_("The content warning"), max_length=WARNING_MAX,
                       multiline=False).strip()
     return text or None
 
@@ -498,9 +535,9 @@ def create_thread(actor: Member | None, category: Category, title: object, body:
     """Start a thread. Screens the first post. Raises Invalid, Forbidden, NotFound."""
     actor = permissions.require_member(actor)
     if not can_read_category(actor, category):
-        raise NotFound("There's no such category.")
+        raise NotFound(_("There's no such category."))
     if category.archived_at is not None:
-        raise Forbidden("This category is archived: you can read it, but not start new threads.")
+        raise Forbidden(_("This category is archived: you can read it, but not start new threads."))
     clean_title, clean_body = _clean_title(title), _clean_body(body)
     warning, key = _clean_warning(content_warning), _clean_key(submission_key)
     dup = _existing(actor, key)
@@ -532,9 +569,9 @@ def post_reply(actor: Member | None, thread: Thread, body: object, anonymous: bo
     thread = get_thread_for(actor, thread.id)
     shared = directory.get_shareable(actor, service) if service not in (None, "") else None
     if thread.locked and not is_staff(actor):
-        raise Forbidden("This thread is locked: you can read it, but not reply.")
+        raise Forbidden(_("This thread is locked: you can read it, but not reply."))
     if thread.category.archived_at is not None:
-        raise Forbidden("This category is archived: you can read it, but not reply.")
+        raise Forbidden(_("This category is archived: you can read it, but not reply."))
     clean_body = _clean_body(body)
     warning, key = _clean_warning(content_warning), _clean_key(submission_key)
     dup = _existing(actor, key)
@@ -606,7 +643,7 @@ def _notify_for_new_post(actor: Member, thread: Thread, post: Post, is_new_threa
                 notified.add(member_id)
                 db.session.add(Notification(member_id=member_id, kind="reply", actor_label=label,
                                             thread_id=thread.id, post_id=post.id,
-                                            text=f"{label} replied in “{thread.title}”"))
+                                            text=stored(REPLIED, name=label, title=thread.title)))
     names = {m.group(1).casefold() for m in _MENTION.finditer(post.body_md)}
     if names:
         from app.services.pseudonyms import canonical
@@ -618,7 +655,7 @@ def _notify_for_new_post(actor: Member, thread: Thread, post: Post, is_new_threa
             notified.add(member.id)
             db.session.add(Notification(member_id=member.id, kind="mention", actor_label=label,
                                         thread_id=thread.id, post_id=post.id,
-                                        text=f"{label} mentioned you in “{thread.title}”"))
+                                        text=stored(MENTIONED, name=label, title=thread.title)))
 
 
 def edit_post(actor: Member | None, post: Post, body: object, content_warning: object = None) -> safety.Screening:
@@ -627,11 +664,11 @@ def edit_post(actor: Member | None, post: Post, body: object, content_warning: o
     actor = permissions.require_member(actor)
     post = get_post_for(actor, post.id)
     if post.author_id != actor.id:
-        raise Forbidden("Only the person who wrote a post can edit it.")
+        raise Forbidden(_("Only the person who wrote a post can edit it."))
     if post.deleted_at or post.hidden_at:
-        raise Forbidden("This post can't be edited any more.")
+        raise Forbidden(_("This post can't be edited any more."))
     if post.thread.locked and not is_staff(actor):
-        raise Forbidden("This thread is locked.")
+        raise Forbidden(_("This thread is locked."))
     clean_body, warning = _clean_body(body), _clean_warning(content_warning)
     if clean_body == post.body_md and warning == post.content_warning:
         return safety.Screening()
@@ -655,7 +692,7 @@ def delete_own_post(actor: Member | None, post: Post) -> None:
     actor = permissions.require_member(actor)
     post = get_post_for(actor, post.id)
     if post.author_id != actor.id:
-        raise Forbidden("Only the person who wrote a post can delete it.")
+        raise Forbidden(_("Only the person who wrote a post can delete it."))
     _erase_post(post)
     thread = post.thread
     remaining = db.session.scalar(select(func.count(Post.id)).where(
@@ -681,9 +718,9 @@ def toggle_reaction(actor: Member | None, post: Post, kind: object) -> bool:
     actor = permissions.require_member(actor)
     post = get_post_for(actor, post.id)
     if kind not in REACTIONS:
-        raise Invalid("That isn't one of the reactions.", "kind")
+        raise Invalid(_("That isn't one of the reactions."), "kind")
     if post.deleted_at or post.hidden_at:
-        raise Forbidden("You can't react to a removed post.")
+        raise Forbidden(_("You can't react to a removed post."))
     row = db.session.scalar(select(Reaction).where(Reaction.post_id == post.id, Reaction.member_id == actor.id,
                                                    Reaction.kind == kind))
     if row is not None:
@@ -768,19 +805,16 @@ def _notify_moderation(post_or_thread_author: int | None, text: str, thread: Thr
 def _require_staff(actor: Member | None) -> Member:
     actor = permissions.require_member(actor)
     if not is_staff(actor):
-        raise Forbidden("Only peer supporters, facilitators and admins can moderate.")
+        raise Forbidden(_("Only peer supporters, facilitators and admins can moderate."))
     return actor
 
 
 def _reason(reason: object) -> str:
-    return clean_text(reason, field="reason", label="The reason", max_length=500, min_length=3,
+    return clean_text(reason, field="reason", label=_("The reason"), max_length=500, min_length=3,
                       multiline=False).strip()
 
 
-THREAD_ACTIONS = {
-    "lock": "locked", "unlock": "unlocked", "pin": "pinned", "unpin": "unpinned",
-    "hide": "hidden", "unhide": "made visible again", "delete": "deleted",
-}
+THREAD_ACTIONS = THREAD_NOTES
 
 
 def moderate_thread(actor: Member | None, thread: Thread, action: object, reason: object) -> None:
@@ -789,7 +823,7 @@ def moderate_thread(actor: Member | None, thread: Thread, action: object, reason
     actor = _require_staff(actor)
     thread = get_thread_for(actor, thread.id)
     if action not in THREAD_ACTIONS:
-        raise Invalid("Choose an action.", "action")
+        raise Invalid(_("Choose an action."), "action")
     why = _reason(reason)
     now = utcnow()
     if action in ("lock", "unlock"):
@@ -801,7 +835,7 @@ def moderate_thread(actor: Member | None, thread: Thread, action: object, reason
     elif action == "delete":
         thread.deleted_at = now
     audit.record(actor, f"thread.{action}", None, thread_id=thread.id, reason=why)
-    _notify_moderation(thread.author_id, f"Moderators {THREAD_ACTIONS[action]} your thread “{thread.title}”: {why}",
+    _notify_moderation(thread.author_id, stored(THREAD_NOTES[action], title=thread.title, reason=why),
                        thread, None)
     db.session.commit()
 
@@ -815,12 +849,12 @@ def move_thread(actor: Member | None, thread: Thread, category: Category, reason
     old = thread.category.name
     thread.category_id = category.id
     audit.record(actor, "thread.move", None, thread_id=thread.id, to=category.slug, reason=why)
-    _notify_moderation(thread.author_id, f"Moderators moved your thread “{thread.title}” from {old} to "
-                       f"{category.name}: {why}", thread, None)
+    _notify_moderation(thread.author_id, stored(THREAD_MOVED, title=thread.title, old=old, new=category.name,
+                                                reason=why), thread, None)
     db.session.commit()
 
 
-POST_ACTIONS = {"hide": "hid", "unhide": "restored", "delete": "removed", "release": "released"}
+POST_ACTIONS = POST_NOTES
 
 
 def moderate_post(actor: Member | None, post: Post, action: object, reason: object) -> None:
@@ -828,7 +862,7 @@ def moderate_post(actor: Member | None, post: Post, action: object, reason: obje
     actor = _require_staff(actor)
     post = get_post_for(actor, post.id)
     if action not in POST_ACTIONS:
-        raise Invalid("Choose an action.", "action")
+        raise Invalid(_("Choose an action."), "action")
     why = _reason(reason)
     thread = post.thread
     if action == "hide":
@@ -839,14 +873,14 @@ def moderate_post(actor: Member | None, post: Post, action: object, reason: obje
         _erase_post(post)
     elif action == "release":
         if post.held_at is None:
-            raise Invalid("This post isn't held.")
+            raise Invalid(_("This post isn't held."))
         post.held_at = None
         _count_post(thread, post)
         if post.author is not None:
             _notify_for_new_post(post.author, thread, post, is_new_thread=False)
         events.on_commit(_publish_new_post, thread.id, post.id)
     audit.record(actor, f"post.{action}", None, post_id=post.id, thread_id=thread.id, reason=why)
-    _notify_moderation(post.author_id, f"Moderators {POST_ACTIONS[action]} your post in “{thread.title}”: {why}",
+    _notify_moderation(post.author_id, stored(POST_NOTES[action], title=thread.title, reason=why),
                        thread, post)
     db.session.commit()
 
@@ -868,7 +902,7 @@ def reveal_author(actor: Member | None, post: Post, reason: object) -> Member | 
     actor = permissions.require_admin(actor)
     why = _reason(reason)
     if post.alias_number is None:
-        raise Invalid("This post wasn't written anonymously.")
+        raise Invalid(_("This post wasn't written anonymously."))
     audit.record(actor, "post.reveal_author", post.author, post_id=post.id, reason=why)
     db.session.commit()
     return post.author
@@ -879,7 +913,7 @@ def reveal_author(actor: Member | None, post: Post, reason: object) -> Member | 
 def request_to_join(actor: Member | None, category: Category) -> str:
     actor = permissions.require_member(actor)
     if not category.is_group:
-        raise Invalid("This category is open to everyone.")
+        raise Invalid(_("This category is open to everyone."))
     row = db.session.scalar(select(GroupMembership).where(GroupMembership.category_id == category.id,
                                                           GroupMembership.member_id == actor.id))
     if row is None:
@@ -901,7 +935,7 @@ def leave_group(actor: Member | None, category: Category) -> None:
 def group_requests(actor: Member | None, category: Category) -> list[GroupMembership]:
     actor = permissions.require_member(actor)
     if not permissions.is_facilitator(actor):
-        raise Forbidden("Only facilitators can manage a peer group's members.")
+        raise Forbidden(_("Only facilitators can manage a peer group's members."))
     return list(db.session.scalars(select(GroupMembership).where(GroupMembership.category_id == category.id)
                                    .order_by(GroupMembership.status.desc(), GroupMembership.requested_at)))
 
@@ -910,15 +944,15 @@ def decide_membership(actor: Member | None, category: Category, member_id: int, 
     """A facilitator approves or declines (or removes) a member of a peer group."""
     actor = permissions.require_member(actor)
     if not permissions.is_facilitator(actor):
-        raise Forbidden("Only facilitators can manage a peer group's members.")
+        raise Forbidden(_("Only facilitators can manage a peer group's members."))
     row = db.session.scalar(select(GroupMembership).where(GroupMembership.category_id == category.id,
                                                           GroupMembership.member_id == member_id))
     if row is None:
-        raise NotFound("That member hasn't asked to join.")
+        raise NotFound(_("That member hasn't asked to join."))
     if approve:
         row.status, row.decided_at = "approved", utcnow()
         db.session.add(Notification(member_id=member_id, kind="group", actor_label="Facilitators",
-                                    text=f"You're now a member of the peer group “{category.name}”."))
+                                    text=stored(GROUP_JOINED, name=category.name)))
     else:
         db.session.delete(row)
     audit.record(actor, "group.approved" if approve else "group.declined", row.member, group=category.slug)
@@ -930,18 +964,18 @@ def decide_membership(actor: Member | None, category: Category, member_id: int, 
 def save_category(actor: Member | None, category: Category | None, name: object, slug: object,
                   description: object, is_group: bool, position: object) -> Category:
     actor = permissions.require_admin(actor)
-    name_s = clean_text(name, field="name", label="The name", max_length=80, min_length=2, multiline=False).strip()
-    slug_s = clean_text(slug, field="slug", label="The address", max_length=64, min_length=2, multiline=False).strip()
+    name_s = clean_text(name, field="name", label=_("The name"), max_length=80, min_length=2, multiline=False).strip()
+    slug_s = clean_text(slug, field="slug", label=_("The address"), max_length=64, min_length=2, multiline=False).strip()
     if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", slug_s):
-        raise Invalid("The address can use lower-case letters, digits and dashes only.", "slug")
-    desc = clean_text(description or "", field="description", label="The description", max_length=500).strip()
+        raise Invalid(_("The address can use lower-case letters, digits and dashes only."), "slug")
+    desc = clean_text(description or "", field="description", label=_("The description"), max_length=500).strip()
     try:
         pos = int(position) if position not in (None, "") else 0
     except (TypeError, ValueError):
-        raise Invalid("The position should be a number.", "position") from None
+        raise Invalid(_("The position should be a number."), "position") from None
     clash = db.session.scalar(select(Category.id).where(Category.slug == slug_s))
     if clash is not None and (category is None or clash != category.id):
-        raise Invalid("Another category already uses that address.", "slug")
+        raise Invalid(_("Another category already uses that address."), "slug")
     if category is None:
         category = Category()
         db.session.add(category)

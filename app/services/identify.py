@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import gettext as _
+
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"(?<!\w)(?:\+?\d[\d ()./-]{6,}\d)(?!\w)")
 _STREET = re.compile(
@@ -32,19 +34,19 @@ def warnings(text: str) -> list[str]:
     text = text[:20_000]
     found = []
     if _EMAIL.search(text):
-        found.append("It contains an e-mail address, which could identify someone.")
+        found.append(_("It contains an e-mail address, which could identify someone."))
     digits = [m.group(0) for m in _PHONE.finditer(text) if sum(c.isdigit() for c in m.group(0)) >= 7]
     if digits:
-        found.append("It contains what looks like a phone number, which could identify someone.")
+        found.append(_("It contains what looks like a phone number, which could identify someone."))
     if _STREET.search(text):
-        found.append("It contains what looks like a street address, which could identify someone.")
+        found.append(_("It contains what looks like a street address, which could identify someone."))
     for m in _FULL_NAME.finditer(text):
         words = m.group(0).split()
         if words[0] in _NOT_NAMES:
             continue
         window = text[max(0, m.start() - 80): m.end() + 80]
         if _STATUS.search(window):
-            found.append("It names a person near a mention of HIV status. Please make sure you aren't "
-                         "outing anyone, yourself included, unless you mean to.")
+            found.append(_("It names a person near a mention of HIV status. Please make sure you aren't "
+                           "outing anyone, yourself included, unless you mean to."))
             break
     return found

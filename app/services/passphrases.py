@@ -14,6 +14,7 @@ from importlib import resources
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
+from flask_babel import gettext as _
 
 from app.services.errors import Invalid
 
@@ -78,25 +79,25 @@ def validate_new(passphrase: object, confirm: object, *, pseudonym_key: str | No
     Raises Invalid with a message that says how to fix it.
     """
     if not isinstance(passphrase, str) or passphrase == "":
-        raise Invalid("Please choose a passphrase.", field)
+        raise Invalid(_("Please choose a passphrase."), field)
     if "\x00" in passphrase:
-        raise Invalid("Passphrases can't contain a NUL character.", field)
+        raise Invalid(_("Passphrases can't contain a NUL character."), field)
     if len(passphrase) > MAX_LENGTH:
-        raise Invalid(f"Passphrases can be at most {MAX_LENGTH} characters.", field)
+        raise Invalid(_("Passphrases can be at most %(num)s characters.", num=MAX_LENGTH), field)
     if len(passphrase) < MIN_LENGTH:
         raise Invalid(
-            f"Passphrases need at least {MIN_LENGTH} characters. A few ordinary words "
-            "with spaces between them work well and are easy to remember.", field)
+            _("Passphrases need at least %(num)s characters. A few ordinary words "
+              "with spaces between them work well and are easy to remember.", num=MIN_LENGTH), field)
     if len(set(passphrase)) < 4:
-        raise Invalid("That passphrase repeats the same few characters. Please choose another.", field)
+        raise Invalid(_("That passphrase repeats the same few characters. Please choose another."), field)
     if is_common(passphrase):
         raise Invalid(
-            "That passphrase is on a list of common passwords that attackers try first. "
-            "Please choose another.", field)
+            _("That passphrase is on a list of common passwords that attackers try first. "
+            "Please choose another."), field)
     if pseudonym_key and pseudonym_key in passphrase.casefold():
-        raise Invalid("Your passphrase shouldn't contain your pseudonym.", field)
+        raise Invalid(_("Your passphrase shouldn't contain your pseudonym."), field)
     if not isinstance(confirm, str) or confirm != passphrase:
-        raise Invalid("The two passphrases don't match. Please type the same one twice.", "confirm")
+        raise Invalid(_("The two passphrases don't match. Please type the same one twice."), "confirm")
     return passphrase
 
 

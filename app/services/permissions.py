@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 from app.models import Member, Role
 from app.services.errors import Forbidden, NotSignedIn
 
@@ -19,7 +21,7 @@ def is_admin(actor: Member | None) -> bool:
 def require_admin(actor: Member | None) -> Member:
     actor = require_member(actor)
     if not is_admin(actor):
-        raise Forbidden("Only admins can do that.")
+        raise Forbidden(_("Only admins can do that."))
     return actor
 
 

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from flask_babel import gettext as _
+
 from app.services.errors import Invalid
 
 MIN_LENGTH = 3
@@ -76,7 +78,7 @@ def skeleton(key: str) -> str:
     the same skeleton read alike, so only one of them may exist."""
     table = _confusable_map()
     current = key
-    for _ in range(3):  # map, casefold, repeat: "0" -> "O" -> "o"
+    for _round in range(3):  # map, casefold, repeat: "0" -> "O" -> "o"
         out = []
         for ch in unicodedata.normalize("NFD", current):
             if unicodedata.combining(ch):
@@ -102,45 +104,45 @@ def validate(raw: object) -> PseudonymForms:
     """
     field = "pseudonym"
     if not isinstance(raw, str):
-        raise Invalid("Please choose a pseudonym.", field)
+        raise Invalid(_("Please choose a pseudonym."), field)
     if "\x00" in raw or any(unicodedata.category(c) in ("Cc", "Cf", "Co", "Cs") for c in raw):
         raise Invalid(
-            "Pseudonyms can't contain invisible or control characters. "
-            "Use letters, numbers, spaces, dots, dashes or underscores.", field)
+            _("Pseudonyms can't contain invisible or control characters. "
+            "Use letters, numbers, spaces, dots, dashes or underscores."), field)
     display = tidy(raw)
     if not display:
-        raise Invalid("Please choose a pseudonym.", field)
+        raise Invalid(_("Please choose a pseudonym."), field)
     if len(display) > 200:  # bounded before any further work
-        raise Invalid(f"Pseudonyms can be at most {MAX_LENGTH} characters.", field)
+        raise Invalid(_("Pseudonyms can be at most %(num)s characters.", num=MAX_LENGTH), field)
     if _EMAIL_RE.search(display):
         raise Invalid(
-            "That looks like an e-mail address. Please choose a pseudonym that isn't linked to "
-            "you anywhere else: an e-mail address could identify you to other members.", field)
+            _("That looks like an e-mail address. Please choose a pseudonym that isn't linked to "
+            "you anywhere else: an e-mail address could identify you to other members."), field)
     if _looks_like_phone(display):
         raise Invalid(
-            "That looks like a phone number. Please choose a pseudonym without long runs of "
-            "digits: a phone number could identify you to other members.", field)
+            _("That looks like a phone number. Please choose a pseudonym without long runs of "
+            "digits: a phone number could identify you to other members."), field)
     if len(display) < MIN_LENGTH:
-        raise Invalid(f"Pseudonyms need at least {MIN_LENGTH} characters.", field)
+        raise Invalid(_("Pseudonyms need at least %(num)s characters.", num=MIN_LENGTH), field)
     if len(display) > MAX_LENGTH:
-        raise Invalid(f"Pseudonyms can be at most {MAX_LENGTH} characters.", field)
+        raise Invalid(_("Pseudonyms can be at most %(num)s characters.", num=MAX_LENGTH), field)
     for ch in display:
         cat = unicodedata.category(ch)
         if not (cat[0] in "LMN" or ch in _SEPARATORS):
             raise Invalid(
-                "Pseudonyms can use letters (in any alphabet), numbers, spaces, dots, dashes "
-                f"and underscores. “{ch}” isn't one of those.", field)
+                _("Pseudonyms can use letters (in any alphabet), numbers, spaces, dots, dashes "
+                  "and underscores. “%(char)s” isn't one of those.", char=ch), field)
     if not any(unicodedata.category(ch)[0] == "L" for ch in display):
-        raise Invalid("Pseudonyms need at least one letter.", field)
+        raise Invalid(_("Pseudonyms need at least one letter."), field)
     if unicodedata.category(display[0])[0] == "M":
-        raise Invalid("A pseudonym can't start with an accent mark.", field)
+        raise Invalid(_("A pseudonym can't start with an accent mark."), field)
     key = display.casefold()
     skel = skeleton(display)
     if len(skel) < 2:
-        raise Invalid("Please choose a pseudonym with more letters or numbers in it.", field)
+        raise Invalid(_("Please choose a pseudonym with more letters or numbers in it."), field)
     reserved = {skeleton(r) for r in _RESERVED}
     if skel in reserved or any(skel.startswith(skeleton(p)) for p in _RESERVED_PREFIXES):
         raise Invalid(
-            "That name is kept for the site or its staff, so members aren't misled. "
-            "Please choose another.", field)
+            _("That name is kept for the site or its staff, so members aren't misled. "
+            "Please choose another."), field)
     return PseudonymForms(display=display, key=key, skeleton=skel)

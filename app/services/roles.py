@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -17,7 +18,7 @@ def parse_role(value: object) -> Role:
     try:
         return Role(value)
     except ValueError:
-        raise Invalid("Choose one of: peer supporter, facilitator, admin.", "role") from None
+        raise Invalid(_("Choose one of: peer supporter, facilitator, admin."), "role") from None
 
 
 def add_role_row(member: Member, role: Role) -> None:
@@ -33,15 +34,15 @@ def _admin_count() -> int:
 def ensure_not_last_admin(member: Member) -> None:
     if member.has_role(Role.ADMIN) and _admin_count() <= 1:
         raise Forbidden(
-            "This is the only admin account. Make another member an admin first, so the "
-            "community is never left without one.")
+            _("This is the only admin account. Make another member an admin first, so the "
+            "community is never left without one."))
 
 
 def grant_role(actor: Member | None, member: Member, role: Role) -> bool:
     """Give member a role. Admins only. Returns False if they already had it."""
     actor = permissions.require_admin(actor)
     if member.banned_at is not None:
-        raise Invalid("A suspended account can't be given a role. Lift the suspension first.")
+        raise Invalid(_("A suspended account can't be given a role. Lift the suspension first."))
     if member.has_role(role):
         return False
     add_role_row(member, role)
@@ -70,12 +71,12 @@ def suspend(actor: Member | None, member: Member, reason: object) -> None:
     """Suspend (ban) an account: it can't sign in and every session ends now, sockets included."""
     actor = permissions.require_admin(actor)
     if member.id == actor.id:
-        raise Invalid("You can't suspend your own account.")
+        raise Invalid(_("You can't suspend your own account."))
     if member.has_role(Role.ADMIN):
-        raise Invalid("Remove the admin role before suspending this account.")
+        raise Invalid(_("Remove the admin role before suspending this account."))
     from app.services.text import clean_text
 
-    why = clean_text(reason, field="reason", label="The reason", max_length=500, min_length=3,
+    why = clean_text(reason, field="reason", label=_("The reason"), max_length=500, min_length=3,
                      multiline=False)
     if member.banned_at is None:
         member.banned_at = utcnow()

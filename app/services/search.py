@@ -164,7 +164,7 @@ def search(actor: Member | None, q: str, category_id: int | None = None, author:
     rows = db.session.execute(text(sql), params).all()
     hits = []
     for pid, tid, title, cname, alias, pseudonym, created, snip in rows[:PAGE_SIZE]:
-        who = f"{forums.ANONYMOUS} {alias}" if alias is not None else (pseudonym or forums.DELETED_MEMBER)
+        who = forums.anonymous_label(alias) if alias is not None else (pseudonym or forums.deleted_label())
         safe = str(escape(snip)).replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>")
         if isinstance(created, str):  # raw SQL on SQLite returns the stored text
             created = datetime.fromisoformat(created)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from urllib.parse import urlsplit
 
+from flask_babel import gettext as _
+
 from app.extensions import db
 from app.models import Member, SiteSetting
 from app.services import audit, permissions
@@ -41,13 +43,13 @@ def get(key: str) -> str:
 
 def validate_quick_exit_url(value: object) -> str:
     if not isinstance(value, str):
-        raise Invalid("Enter a web address.", "quick_exit_url")
+        raise Invalid(_("Enter a web address."), "quick_exit_url")
     value = value.strip()
     if len(value) > 500:
-        raise Invalid("That web address is too long (500 characters at most).", "quick_exit_url")
+        raise Invalid(_("That web address is too long (500 characters at most)."), "quick_exit_url")
     parts = urlsplit(value)
     if parts.scheme not in ("https", "http") or not parts.hostname or any(c.isspace() for c in value):
-        raise Invalid("Enter a full web address starting with https://", "quick_exit_url")
+        raise Invalid(_("Enter a full web address starting with https://"), "quick_exit_url")
     return value
 
 

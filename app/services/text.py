@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import unicodedata
 
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+
 from app.services.errors import Invalid
 
 # C0/C1 controls other than tab, newline and carriage return have no business in a form field;
@@ -24,13 +27,14 @@ def clean_text(value: object, *, field: str, label: str, max_length: int, min_le
     Raises Invalid with a message naming the field for the person.
     """
     if not isinstance(value, str):
-        raise Invalid(f"{label} must be text.", field)
+        raise Invalid(_("%(label)s must be text.", label=label), field)
     if has_forbidden_controls(value) or (not multiline and ("\n" in value or "\r" in value)):
-        raise Invalid(f"{label} contains characters we can't accept (control characters).", field)
+        raise Invalid(_("%(label)s contains characters we can't accept (control characters).", label=label), field)
     if len(value) > max_length:
-        raise Invalid(f"{label} can be at most {max_length:,} characters.", field)
+        raise Invalid(_("%(label)s can be at most %(num)s characters.", label=label,
+                        num=format_decimal(max_length)), field)
     if len(value.strip()) < min_length:
         if min_length <= 1:
-            raise Invalid(f"{label} can't be empty.", field)
-        raise Invalid(f"{label} needs at least {min_length} characters.", field)
+            raise Invalid(_("%(label)s can't be empty.", label=label), field)
+        raise Invalid(_("%(label)s needs at least %(num)s characters.", label=label, num=min_length), field)
     return value

@@ -5,6 +5,10 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import refresh
+
+from app import i18n
 
 from app.services import accounts, sessions
 from app.services.errors import DomainError
@@ -14,13 +18,20 @@ from app.web.helpers import form_errors, signed_in_required
 bp = Blueprint("account", __name__, url_prefix="/account")
 
 
+def _with_languages(form: SettingsForm) -> SettingsForm:
+    """The language choices: "as my browser says", then each shipped language in its own name."""
+    form.language.choices = [("", _("As my browser says")), *i18n.LANGUAGES.items()]
+    return form
+
+
 def _page(status: int = 200, **forms):
     member = sessions.current_member()
     ctx = {
         "passphrase_form": ChangePassphraseForm(prefix="pw", formdata=None),
         "codes_form": PassphraseCheckForm(prefix="codes", formdata=None),
-        "settings_form": SettingsForm(prefix="settings", formdata=None,
-                                      data={"discreet_mode": member.discreet_mode}),
+        "settings_form": _with_languages(SettingsForm(prefix="settings", formdata=None,
+                                                      data={"discreet_mode": member.discreet_mode,
+                                                            "language": member.language or ""})),
         "delete_form": DeleteAccountForm(prefix="delete", formdata=None),
         "export_form": EmptyForm(prefix="export", formdata=None),
         "everywhere_form": EmptyForm(formdata=None),
@@ -48,7 +59,7 @@ def change_passphrase():
         except DomainError as err:
             form_errors(form, err)
         else:
-            flash("Your passphrase is changed. Every other session was signed out.", "success")
+            flash(_("Your passphrase is changed. Every other session was signed out."), "success")
             return redirect(url_for("account.index"))
     return _page(400, passphrase_form=form)
 
@@ -73,11 +84,19 @@ def new_recovery_codes():
 @bp.post("/settings")
 @signed_in_required
 def settings():
-    form = SettingsForm(prefix="settings")
+    form = _with_languages(SettingsForm(prefix="settings"))
     if form.validate_on_submit():
-        accounts.set_discreet_mode(sessions.current_member(), form.discreet_mode.data)
-        flash("Settings saved.", "success")
-        return redirect(url_for("account.index"))
+        member = sessions.current_member()
+        try:
+            accounts.set_language(member, form.language.data)
+        except DomainError as err:
+            form_errors(form, err)
+        else:
+            accounts.set_discreet_mode(member, form.discreet_mode.data)
+            # Said in the newly chosen language: the locale was picked before the change.
+            refresh()
+            flash(_("Settings saved."), "success")
+            return redirect(url_for("account.index"))
     return _page(400, settings_form=form)
 
 
@@ -110,6 +129,6 @@ def delete():
         except DomainError as err:
             form_errors(form, err)
         else:
-            flash("Your account is deleted. Thank you for being part of Kindred.", "success")
+            flash(_("Your account is deleted. Thank you for being part of Kindred."), "success")
             return redirect(url_for("main.index"))
     return _page(400, delete_form=form)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from app.models import Role
 from app.services import accounts, audit, permissions, roles, sessions, settings
@@ -16,7 +17,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @bp.before_request
 def _admins_only():
     if sessions.current_member() is None:
-        flash("Please sign in first.", "info")
+        flash(_("Please sign in first."), "info")
         return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
     permissions.require_admin(sessions.current_member())  # Forbidden -> friendly 403 page
     return None
@@ -25,7 +26,7 @@ def _admins_only():
 def _bounded_arg(name: str, max_len: int = 64) -> str:
     value = request.args.get(name, "", type=str)
     if len(value) > max_len:
-        abort(400, description=f"The {name} in the address is too long.")
+        abort(400, description=_("The %(name)s in the address is too long.", name=name))
     return value
 
 
@@ -42,7 +43,7 @@ def members():
     role = _bounded_arg("role")
     after = _bounded_arg("after", 200)
     if role and role not in {r.value for r in Role}:
-        abort(400, description="There is no such role.")
+        abort(400, description=_("There is no such role."))
     rows = roles.list_members(sessions.current_member(), query=query, role=role, after=after)
     next_after = rows[-1].pseudonym_key if len(rows) == roles.PAGE_SIZE else None
     return render_template("admin/members.html", rows=rows, query=query, role=role,
@@ -80,8 +81,8 @@ def grant(member_id: int):
         except DomainError as err:
             form_errors(form, err)
         else:
-            flash(f"{member.pseudonym} is now a {role.label.lower()}." if changed
-                  else f"{member.pseudonym} already had that role.", "success")
+            flash(_("%(name)s is now a %(role)s.", name=member.pseudonym, role=role.label.lower()) if changed
+                  else _("%(name)s already had that role.", name=member.pseudonym), "success")
             return redirect(url_for("admin.member", member_id=member_id))
     return _member_page(member_id, 400, grant_form=form)
 
@@ -94,7 +95,7 @@ def revoke(member_id: int, role: str):
         return _member_page(member_id, 400)
     parsed = roles.parse_role(role)
     roles.revoke_role(sessions.current_member(), member, parsed)
-    flash(f"{member.pseudonym} is no longer a {parsed.label.lower()}.", "success")
+    flash(_("%(name)s is no longer a %(role)s.", name=member.pseudonym, role=parsed.label.lower()), "success")
     return redirect(url_for("admin.member", member_id=member_id))
 
 
@@ -108,7 +109,7 @@ def suspend(member_id: int):
         except DomainError as err:
             form_errors(form, err)
         else:
-            flash(f"{member.pseudonym} is suspended and signed out everywhere.", "success")
+            flash(_("%(name)s is suspended and signed out everywhere.", name=member.pseudonym), "success")
             return redirect(url_for("admin.member", member_id=member_id))
     return _member_page(member_id, 400, suspend_form=form)
 
@@ -120,7 +121,7 @@ def unsuspend(member_id: int):
     if not form.validate_on_submit():
         return _member_page(member_id, 400)
     roles.unsuspend(sessions.current_member(), member)
-    flash(f"{member.pseudonym}'s suspension is lifted.", "success")
+    flash(_("%(name)s's suspension is lifted.", name=member.pseudonym), "success")
     return redirect(url_for("admin.member", member_id=member_id))
 
 
@@ -144,7 +145,7 @@ def site_settings():
         except DomainError as err:
             form_errors(form, err)
         else:
-            flash("Settings saved.", "success")
+            flash(_("Settings saved."), "success")
             return redirect(url_for("admin.site_settings"))
     status = 400 if request.method == "POST" else 200
     return render_template("admin/settings.html", form=form), status
@@ -186,7 +187,7 @@ def categories():
 
     form = CategoryForm(prefix="new")
     if request.method == "POST" and form.validate_on_submit():
-        done = _save(form, _save_category(form, None), "Category added.", "admin.categories")
+        done = _save(form, _save_category(form, None), _("Category added."), "admin.categories")
         if done:
             return done
     status = 400 if request.method == "POST" else 200
@@ -206,12 +207,12 @@ def category_edit(category_id: int):
         abort(404)
     if request.method == "POST" and request.form.get("archive") in ("0", "1"):
         forums.set_archived(sessions.current_member(), cat, request.form["archive"] == "1")
-        flash("Saved.", "success")
+        flash(_("Saved."), "success")
         return redirect(url_for("admin.categories"))
     form = CategoryForm() if request.method == "POST" else CategoryForm(
         formdata=None, obj=cat, data={"position": str(cat.position)})
     if request.method == "POST" and form.validate_on_submit():
-        done = _save(form, _save_category(form, cat), "Category saved.", "admin.categories")
+        done = _save(form, _save_category(form, cat), _("Category saved."), "admin.categories")
         if done:
             return done
     status = 400 if request.method == "POST" else 200
@@ -232,11 +233,11 @@ def resources():
         if res is None:
             abort(404)
         safety.set_resource_active(sessions.current_member(), res, request.form["active"] == "1")
-        flash("Saved.", "success")
+        flash(_("Saved."), "success")
         return redirect(url_for("admin.resources"))
     form = ResourceForm()
     if request.method == "POST" and form.validate_on_submit():
-        done = _save(form, _save_resource(form, None), "Resource added.", "admin.resources")
+        done = _save(form, _save_resource(form, None), _("Resource added."), "admin.resources")
         if done:
             return done
     status = 400 if request.method == "POST" else 200
@@ -286,7 +287,8 @@ def rooms():
             flash(err.message, "error")
             status = 400
         else:
-            flash(f"Saved: lines in “{room.name}” are kept for {room.retention_days} days.", "success")
+            flash(_("Saved: lines in “%(name)s” are kept for %(num)s days.", name=room.name, num=room.retention_days),
+                  "success")
             return redirect(url_for("admin.rooms"))
     rows = list(db.session.scalars(select(Room).where(Room.kind != "private").order_by(Room.kind, Room.id)))
     return render_template("admin/rooms.html", rows=rows, state=chat.room_state), status
@@ -300,7 +302,7 @@ def safety_dashboard():
 
     days = request.args.get("days", 14, type=int)
     if not 1 <= days <= 365:
-        abort(400, description="Choose between 1 and 365 days.")
+        abort(400, description=_("Choose between 1 and 365 days."))
     return render_template("admin/safety.html", d=duty.dashboard(sessions.current_member(), days), days=days,
                            outcomes=duty.OUTCOMES)
 
@@ -317,7 +319,7 @@ def resource_edit(resource_id: int):
     form = ResourceForm() if request.method == "POST" else ResourceForm(
         formdata=None, obj=res, data={"position": str(res.position), "url": res.url or ""})
     if request.method == "POST" and form.validate_on_submit():
-        done = _save(form, _save_resource(form, res), "Resource saved.", "admin.resources")
+        done = _save(form, _save_resource(form, res), _("Resource saved."), "admin.resources")
         if done:
             return done
     status = 400 if request.method == "POST" else 200

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from app.extensions import limiter
 from app.services import accounts, sessions
@@ -54,7 +56,7 @@ def login():
         except DomainError as err:
             form_errors(form, err)
         else:
-            flash("Welcome back. You're signed in.", "success")
+            flash(_("Welcome back. You're signed in."), "success")
             return redirect(target)
     status = 400 if request.method == "POST" else 200
     ended = request.args.get("ended") == "1"
@@ -66,7 +68,7 @@ def logout():
     form = EmptyForm()
     if form.validate_on_submit():
         accounts.sign_out()
-        flash("You're signed out.", "success")
+        flash(_("You're signed out."), "success")
     return redirect(url_for("main.index"))
 
 
@@ -76,7 +78,8 @@ def logout_everywhere():
     form = EmptyForm()
     if form.validate_on_submit():
         count = accounts.sign_out_everywhere(sessions.current_member())
-        flash(f"You're signed out everywhere ({count} session{'s' if count != 1 else ''} ended).", "success")
+        flash(ngettext("You're signed out everywhere (%(num)s session ended).",
+                       "You're signed out everywhere (%(num)s sessions ended).", count), "success")
     return redirect(url_for("auth.login"))
 
 
@@ -93,8 +96,8 @@ def recover():
             form_errors(form, err)
         else:
             left = accounts.unused_code_count(member)
-            flash(f"Your passphrase is changed and you're signed in. That code is used up; you have "
-                  f"{left} left. Every other session was signed out.", "success")
+            flash(_("Your passphrase is changed and you're signed in. That code is used up; you have "
+                    "%(num)s left. Every other session was signed out.", num=left), "success")
             return redirect(url_for("account.index"))
     status = 400 if request.method == "POST" else 200
     return render_template("auth/recover.html", form=form), status

@@ -3,24 +3,36 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 
-from app.services import forums, permissions, sessions, settings
+from app import i18n
+from app.services import duty, forums, permissions, safety, sessions, settings
+from app.web import js_i18n
 from app.web.forms import EmptyForm
 
+ROOM_STATES = {"waiting": _l("waiting"), "open": _l("open"), "ended": _l("ended")}
 
-def _when(value) -> str:
-    """A plain UTC date and time (no relative times: pages are cached nowhere and read later)."""
-    if value is None:
-        return ""
-    return value.strftime("%-d %b %Y, %H:%M UTC")
+
+def _room_name(room) -> str:
+    """Private rooms are named by Kindred (stored in English, shown in the reader's language);
+    other rooms by the people who made them."""
+    return i18n.translate_stored(room.name) if room.kind == "private" else room.name
 
 
 def register(app: Flask) -> None:
     from app.models import Role
 
-    app.jinja_env.filters["when"] = _when
+    # Dates and numbers (when, day, clock, number) are filters from app.i18n: they follow the
+    # page's language.
     app.jinja_env.globals["slugify"] = forums.slugify
     app.jinja_env.globals["Role"] = Role
+    app.jinja_env.globals["js_strings"] = js_i18n.strings
+    app.jinja_env.globals["reasons_text"] = safety.reasons_text
+    app.jinja_env.globals["room_name"] = _room_name
+    app.jinja_env.globals["targets"] = duty.TARGETS
+    app.jinja_env.globals["flag_kinds"] = duty.KINDS
+    app.jinja_env.globals["states"] = duty.STATES
+    app.jinja_env.globals["room_states"] = ROOM_STATES
 
     @app.context_processor
     def _globals():

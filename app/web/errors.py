@@ -6,6 +6,8 @@ import logging
 import uuid
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -15,16 +17,24 @@ from app.services.errors import DomainError
 log = logging.getLogger(__name__)
 
 MESSAGES = {
-    400: ("Something in that request didn't look right",
-          "The page got something it couldn't use. Go back, check what you typed, and try again."),
-    401: ("Please sign in", "You need to be signed in to do that."),
-    403: ("That's not available to you", "You don't have permission to see or do that."),
-    404: ("We couldn't find that page", "It may have moved or been removed, or the address may be mistyped."),
-    405: ("That doesn't work here", "This page can't be used that way. Try going back and using the buttons on the page."),
-    413: ("That was too much at once", "What you sent is larger than Kindred accepts. Please shorten it and try again."),
-    429: ("Please slow down a little", "That was a lot of attempts in a short time. Wait a few minutes, then try again."),
-    500: ("Something went wrong on our side", "It's not you. Please try again in a moment."),
-    503: ("Kindred is busy", "Please try again in a moment."),
+    400: (_l("Something in that request didn't look right"),
+          _l("The page got something it couldn't use. Go back, check what you typed, and try again.")),
+    401: (_l("Please sign in"),
+          _l("You need to be signed in to do that.")),
+    403: (_l("That's not available to you"),
+          _l("You don't have permission to see or do that.")),
+    404: (_l("We couldn't find that page"),
+          _l("It may have moved or been removed, or the address may be mistyped.")),
+    405: (_l("That doesn't work here"),
+          _l("This page can't be used that way. Try going back and using the buttons on the page.")),
+    413: (_l("That was too much at once"),
+          _l("What you sent is larger than Kindred accepts. Please shorten it and try again.")),
+    429: (_l("Please slow down a little"),
+          _l("That was a lot of attempts in a short time. Wait a few minutes, then try again.")),
+    500: (_l("Something went wrong on our side"),
+          _l("It's not you. Please try again in a moment.")),
+    503: (_l("Kindred is busy"),
+          _l("Please try again in a moment.")),
 }
 
 
@@ -35,7 +45,7 @@ def _wants_json() -> bool:
 
 def render_error(status: int, detail: str | None = None, *, retry_after: int | None = None):
     title, text = MESSAGES.get(status, MESSAGES[500 if status >= 500 else 400])
-    message = detail or text
+    title, message = str(title), str(detail or text)
     if _wants_json():
         response = jsonify(error=title, message=message, status=status)
         response.status_code = status
@@ -63,8 +73,8 @@ def register(app: Flask) -> None:
     def _csrf(_err: CSRFError):
         return render_error(
             400,
-            "This form had expired or was sent from somewhere else, so nothing was changed. "
-            "Go back, reload the page, and try again.",
+            _("This form had expired or was sent from somewhere else, so nothing was changed. "
+              "Go back, reload the page, and try again."),
         )
 
     @app.errorhandler(HTTPException)
@@ -88,4 +98,4 @@ def register(app: Flask) -> None:
         # Type and a reference only: never the request body, the path's query or the user.
         log.error("unhandled %s on %s [ref %s]", type(err).__name__, request.endpoint, ref,
                   exc_info=app.debug)
-        return render_error(500, f"It's not you. Please try again in a moment. (Reference {ref}.)")
+        return render_error(500, _("It's not you. Please try again in a moment. (Reference %(ref)s.)", ref=ref))

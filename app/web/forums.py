@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 
 from app.extensions import db
 from app.models import Category, Post, Thread
@@ -35,6 +36,10 @@ def _remember_support(written: forums.Written | None, screening: safety.Screenin
     if screening.show_support:
         session[_SUPPORT_KEY] = {"post_id": post.id, "level": screening.level,
                                  "peer": screening.offer_peer, "held": screening.hold}
+    elif screening.not_assessed:
+        flash(_("Kindred's automatic check for people who may need support reads English only, so it "
+                "didn't read this post. If you'd like support, choose “I'd like support” under your post."),
+              "info")
 
 
 def _support_panel():
@@ -114,7 +119,7 @@ def permalink(post_id: int):
 def new_thread(slug: str):
     cat = forums.get_category_for(_me(), slug)
     if not forums.can_read_category(_me(), cat):
-        raise NotFound("There's no such category.")
+        raise NotFound(_("There's no such category."))
     form = _compose(ComposeForm() if request.method == "POST" else None)
     preview_html = None
     if request.method == "POST" and form.validate_on_submit():
@@ -178,7 +183,7 @@ def reply(thread_id: int):
 def edit(post_id: int):
     post = _get_post(post_id)
     if post.author_id != _me().id:
-        abort(403, description="Only the person who wrote a post can edit it.")
+        abort(403, description=_("Only the person who wrote a post can edit it."))
     form = ComposeForm() if request.method == "POST" else ComposeForm(
         formdata=None, data={"body": post.body_md, "content_warning": post.content_warning or ""})
     preview_html = None
@@ -189,7 +194,7 @@ def edit(post_id: int):
             else:
                 screening = forums.edit_post(_me(), post, form.body.data, form.content_warning.data)
                 _remember_support(None, screening, post)
-                flash("Your post is updated.", "success")
+                flash(_("Your post is updated."), "success")
                 return redirect(_post_url(post), code=303)
         except DomainError as err:
             form_errors(form, err)
@@ -219,7 +224,7 @@ def delete(post_id: int):
     post = _get_post(post_id)
     thread_ = post.thread
     forums.delete_own_post(_me(), post)
-    flash("Your post is deleted.", "success")
+    flash(_("Your post is deleted."), "success")
     if thread_.deleted_at:
         return redirect(url_for("forums.category", slug=thread_.category.slug), code=303)
     return redirect(_thread_url(thread_), code=303)
@@ -238,7 +243,7 @@ def react(post_id: int):
 def bookmark(post_id: int):
     post = _get_post(post_id)
     on = forums.toggle_bookmark(_me(), post)
-    flash("Bookmarked." if on else "Bookmark removed.", "success")
+    flash(_("Bookmarked.") if on else "Bookmark removed.", "success")
     return redirect(_post_url(post), code=303)
 
 
@@ -248,7 +253,7 @@ def follow(thread_id: int):
     t = _get_thread(thread_id)
     on = request.form.get("follow") == "1"
     forums.set_following(_me(), t, on)
-    flash("You'll be told about new replies." if on else "You won't be told about new replies.", "success")
+    flash(_("You'll be told about new replies.") if on else "You won't be told about new replies.", "success")
     return redirect(_thread_url(t), code=303)
 
 
@@ -257,14 +262,14 @@ def follow(thread_id: int):
 def report(post_id: int):
     post = _get_post(post_id)
     form = ReportForm()
-    form.reason.choices = list(safety.REPORT_REASONS.items())
+    form.reason.choices = safety.report_reason_choices()
     if form.validate_on_submit():
         try:
             safety.report_post(_me(), post, form.reason.data, form.note.data)
         except DomainError as err:
             form_errors(form, err)
         else:
-            flash("Thank you. The moderators will look at it; the writer won't know who reported it.", "success")
+            flash(_("Thank you. The moderators will look at it; the writer won't know who reported it."), "success")
             return redirect(_post_url(post), code=303)
     status = 400 if request.method == "POST" else 200
     return render_template("forums/report.html", form=form, post=post,
@@ -278,7 +283,7 @@ def report(post_id: int):
 def moderate_thread(thread_id: int):
     t = _get_thread(thread_id)
     forums.moderate_thread(_me(), t, request.form.get("action"), request.form.get("reason"))
-    flash("Done. The writer has been told, and it's in the audit log.", "success")
+    flash(_("Done. The writer has been told, and it's in the audit log."), "success")
     if t.deleted_at:
         return redirect(url_for("forums.category", slug=t.category.slug), code=303)
     return redirect(_thread_url(t), code=303)
@@ -290,9 +295,9 @@ def move_thread(thread_id: int):
     t = _get_thread(thread_id)
     target = db.session.get(Category, request.form.get("category", type=int) or 0)
     if target is None:
-        raise NotFound("There's no such category.")
+        raise NotFound(_("There's no such category."))
     forums.move_thread(_me(), t, target, request.form.get("reason"))
-    flash(f"Moved to {target.name}.", "success")
+    flash(_("Moved to %(name)s.", name=target.name), "success")
     return redirect(_thread_url(t), code=303)
 
 
@@ -302,17 +307,17 @@ def moderate_post(post_id: int):
     post = _get_post(post_id)
     form = ReasonForm()
     if not forums.is_staff(_me()):
-        abort(403, description="Only peer supporters, facilitators and admins can moderate.")
+        abort(403, description=_("Only peer supporters, facilitators and admins can moderate."))
     action = request.values.get("action", "")
     if action not in forums.POST_ACTIONS:
-        abort(400, description="Choose an action.")
+        abort(400, description=_("Choose an action."))
     if form.validate_on_submit():
         try:
             forums.moderate_post(_me(), post, action, form.reason.data)
         except DomainError as err:
             form_errors(form, err)
         else:
-            flash("Done. The writer has been told, and it's in the audit log.", "success")
+            flash(_("Done. The writer has been told, and it's in the audit log."), "success")
             return redirect(_thread_url(post.thread), code=303)
     status = 400 if request.method == "POST" else 200
     return render_template("forums/moderate_post.html", form=form, post=post, action=action,
@@ -339,7 +344,7 @@ def reveal(post_id: int):
     if form.validate_on_submit():
         try:
             member = forums.reveal_author(_me(), post, form.reason.data)
-            revealed = member.pseudonym if member else forums.DELETED_MEMBER
+            revealed = member.pseudonym if member else forums.deleted_label()
         except DomainError as err:
             form_errors(form, err)
     status = 400 if request.method == "POST" and revealed is None else 200
@@ -360,8 +365,8 @@ def held():
 def join_group(slug: str):
     cat = forums.get_category_for(_me(), slug)
     status = forums.request_to_join(_me(), cat)
-    flash("You're a member." if status == "approved" else
-          "Your request is sent. A facilitator will look at it soon.", "success")
+    flash(_("You're a member.") if status == "approved" else
+          _("Your request is sent. A facilitator will look at it soon."), "success")
     return redirect(url_for("forums.category", slug=slug), code=303)
 
 
@@ -370,7 +375,7 @@ def join_group(slug: str):
 def leave_group(slug: str):
     cat = forums.get_category_for(_me(), slug)
     forums.leave_group(_me(), cat)
-    flash("You've left the group.", "success")
+    flash(_("You've left the group."), "success")
     return redirect(url_for("forums.category", slug=slug), code=303)
 
 
@@ -382,9 +387,9 @@ def group_members(slug: str):
         member_id = request.form.get("member_id", type=int)
         decision = request.form.get("decision")
         if member_id is None or decision not in ("approve", "decline"):
-            abort(400, description="Choose a member and a decision.")
+            abort(400, description=_("Choose a member and a decision."))
         forums.decide_membership(_me(), cat, member_id, decision == "approve")
-        flash("Saved.", "success")
+        flash(_("Saved."), "success")
         return redirect(url_for("forums.group_members", slug=slug), code=303)
     return render_template("forums/group_members.html", category=cat, rows=forums.group_requests(_me(), cat))
 
@@ -395,7 +400,7 @@ def group_members(slug: str):
 def search_page():
     q = request.args.get("q", "", type=str)
     if len(q) > 200:
-        abort(400, description="Search for at most 200 characters.")
+        abort(400, description=_("Search for at most 200 characters."))
     category_slug = request.args.get("category", "", type=str)[:64]
     author = request.args.get("author", "", type=str)[:64]
     offset = request.args.get("offset", 0, type=int)

@@ -9,12 +9,14 @@ from __future__ import annotations
 from urllib.parse import parse_qsl
 
 from flask import Flask, abort, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.services.text import has_forbidden_controls
 
-BAD_ENCODING = "Your browser sent text that isn't valid UTF-8, so nothing was saved. Please try again."
-BAD_CHARACTERS = ("What you sent contains control characters (such as a NUL byte) that no "
-                  "field accepts, so nothing was saved.")
+BAD_ENCODING = _l("Your browser sent text that isn't valid UTF-8, so nothing was saved. Please try again.")
+BAD_CHARACTERS = _l("What you sent contains control characters (such as a NUL byte) that no "
+                    "field accepts, so nothing was saved.")
 
 
 def _check_text(value: str) -> None:
@@ -44,12 +46,12 @@ def register(app: Flask) -> None:
             except UnicodeDecodeError:
                 abort(400, description=BAD_ENCODING)
             except ValueError:
-                abort(400, description="That form had far more fields than any form here.")
+                abort(400, description=_("That form had far more fields than any form here."))
             for key, value in fields:
                 _check_text(key)
                 # Tabs and newlines are fine in text; everything else in Cc is refused.
                 _check_text(value)
         elif request.mimetype == "multipart/form-data":
             # No page here uploads files; multipart is refused rather than parsed.
-            abort(400, description="Kindred doesn't accept file uploads.")
+            abort(400, description=_("Kindred doesn't accept file uploads."))
         return None

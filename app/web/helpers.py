@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import flash, redirect, request, url_for
+from flask_babel import gettext as _
 
 from app.services import sessions
 from app.services.errors import DomainError
@@ -16,7 +17,7 @@ def signed_in_required(view):
     @wraps(view)
     def wrapper(*args, **kwargs):
         if sessions.current_member() is None:
-            flash("Please sign in first.", "info")
+            flash(_("Please sign in first."), "info")
             return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
         return view(*args, **kwargs)
 

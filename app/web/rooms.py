@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from app.models import Room
 from app.services import chat, directory, permissions, safety, sessions
@@ -61,7 +62,7 @@ def remind(room_id: int):
     r = chat.get_room_for(_me(), room_id)
     on = request.form.get("on") == "1"
     chat.set_reminder(_me(), r, on)
-    flash("We'll tell you here when it starts." if on else "Reminder removed.", "success")
+    flash(_("We'll tell you here when it starts.") if on else "Reminder removed.", "success")
     return redirect(url_for("rooms.index"), code=303)
 
 
@@ -71,14 +72,14 @@ def _parse_when(value: str | None, field: str) -> datetime | None:
     try:
         return datetime.fromisoformat(value.strip().replace("T", " "))
     except ValueError:
-        raise Invalid("Write the time like 2026-12-01 18:00.", field) from None
+        raise Invalid(_("Write the time like 2026-12-01 18:00."), field) from None
 
 
 @bp.route("/rooms/new", methods=["GET", "POST"])
 @signed_in_required
 def new_room():
     if not permissions.is_facilitator(_me()):
-        abort(403, description="Only facilitators can schedule sessions.")
+        abort(403, description=_("Only facilitators can schedule sessions."))
     form = RoomForm()
     if form.validate_on_submit():
         try:
@@ -90,7 +91,7 @@ def new_room():
         except DomainError as err:
             form_errors(form, err)
         else:
-            flash("Saved. Members can see it on the rooms page.", "success")
+            flash(_("Saved. Members can see it on the rooms page."), "success")
             return redirect(url_for("rooms.room", room_id=created.id), code=303)
     status = 400 if request.method == "POST" else 200
     return render_template("rooms/new.html", form=form), status
@@ -123,7 +124,7 @@ def talk_end(request_id: int):
     if req.peer_id == _me().id:
         return redirect(url_for("rooms.outcome", request_id=request_id))
     chat.end_private(_me(), request_id)
-    flash("The conversation has ended. You can ask to talk again any time.", "success")
+    flash(_("The conversation has ended. You can ask to talk again any time."), "success")
     return redirect(url_for("rooms.talk"), code=303)
 
 
@@ -132,7 +133,7 @@ def talk_end(request_id: int):
 def outcome(request_id: int):
     req = chat.get_request_for(_me(), request_id)
     if req.peer_id != _me().id:
-        abort(403, description="Only the peer supporter in this conversation records its outcome.")
+        abort(403, description=_("Only the peer supporter in this conversation records its outcome."))
     form = OutcomeForm()
     form.outcome.choices = list(chat.PEER_OUTCOMES.items())
     if form.validate_on_submit():
@@ -144,7 +145,7 @@ def outcome(request_id: int):
         except DomainError as err:
             form_errors(form, err)
         else:
-            flash("Thank you. The outcome is recorded.", "success")
+            flash(_("Thank you. The outcome is recorded."), "success")
             return redirect(url_for("rooms.requests"), code=303)
     status = 400 if request.method == "POST" else 200
     return render_template("rooms/outcome.html", form=form, req=req), status

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.services import duty, forums, safety, sessions
 from app.services.errors import DomainError
@@ -17,7 +19,7 @@ def _me():
 
 def _staff_only():
     if not forums.is_staff(_me()):
-        abort(403, description="Only peer supporters, facilitators and admins can see this page.")
+        abort(403, description=_("Only peer supporters, facilitators and admins can see this page."))
 
 
 @bp.route("/duty", methods=["GET", "POST"])
@@ -27,10 +29,10 @@ def duty_page():
     if request.method == "POST":
         if request.form.get("on") == "1":
             duty.go_on_duty(_me())
-            flash("You're on duty. Keep this page open to hear alerts.", "success")
+            flash(_("You're on duty. Keep this page open to hear alerts."), "success")
         else:
             duty.go_off_duty(_me())
-            flash("You're off duty. Thank you.", "success")
+            flash(_("You're off duty. Thank you."), "success")
         return redirect(url_for("safety.duty_page"), code=303)
     return render_template("safety/duty.html", on=duty.is_on_duty(_me()), others=duty.on_duty(),
                            waiting=len(duty.queue(_me())))
@@ -69,7 +71,7 @@ def _name(member_id):
     from app.models import Member
 
     m = db.session.get(Member, member_id)
-    return m.pseudonym if m else forums.DELETED_MEMBER
+    return m.pseudonym if m else forums.deleted_label()
 
 
 def _refused(flag_id: int, err: DomainError):
@@ -94,21 +96,21 @@ def _act(flag_id: int, fn, success: str, **kw):
 @bp.post("/queue/<int:flag_id>/claim")
 @signed_in_required
 def claim(flag_id: int):
-    return _act(flag_id, duty.claim, "It's yours. Reach out when you're ready.") or \
+    return _act(flag_id, duty.claim, _("It's yours. Reach out when you're ready.")) or \
         redirect(url_for("safety.item", flag_id=flag_id), code=303)
 
 
 @bp.post("/queue/<int:flag_id>/return")
 @signed_in_required
 def give_back(flag_id: int):
-    return _act(flag_id, duty.return_to_queue, "Returned to the queue.") or \
+    return _act(flag_id, duty.return_to_queue, _("Returned to the queue.")) or \
         redirect(url_for("safety.queue"), code=303)
 
 
 @bp.post("/queue/<int:flag_id>/note")
 @signed_in_required
 def note(flag_id: int):
-    return _act(flag_id, duty.add_note, "Note added.", body=request.form.get("body")) or \
+    return _act(flag_id, duty.add_note, _("Note added."), body=request.form.get("body")) or \
         redirect(url_for("safety.item", flag_id=flag_id), code=303)
 
 
@@ -120,7 +122,7 @@ def close(flag_id: int):
         flag = duty.close(_me(), flag_id, request.form.get("outcome"), request.form.get("note"))
     except DomainError as err:
         return _refused(flag_id, err)
-    flash("Closed. Thank you for looking after someone.", "success")
+    flash(_("Closed. Thank you for looking after someone."), "success")
     if flag.level >= 3:  # care for the peers: a moment to debrief
         return redirect(url_for("safety.item", flag_id=flag_id, debrief=1), code=303)
     return redirect(url_for("safety.queue"), code=303)
@@ -146,20 +148,20 @@ def safety_plan():
         except DomainError as err:
             flash(err.message, "error")
             return render_template("safety/plan.html", plan=request.form, fields=PLAN_LABELS), 400
-        flash("Your safety plan is saved. Only you can read it.", "success")
+        flash(_("Your safety plan is saved. Only you can read it."), "success")
         return redirect(url_for("safety.safety_plan"), code=303)
     plan = duty.plan_for(_me())
     return render_template("safety/plan.html", plan=plan, fields=PLAN_LABELS)
 
 
 PLAN_LABELS = (
-    ("warning_signs", "My warning signs", "Thoughts, feelings or situations that tell me a crisis may be coming."),
-    ("coping", "Things I can do on my own", "To take my mind off things: a walk, music, a shower, a film."),
-    ("people_places", "People and places that distract me", "Somewhere to go, someone to be with."),
-    ("people_to_ask", "People I can ask for help", "Who I can call or message, and how."),
-    ("professionals", "Services and professionals I can contact", "My clinic, my counsellor, a crisis line."),
-    ("safe_environment", "Making where I am safer", "What I can put away or hand to someone for a while."),
-    ("reasons_to_live", "What matters most to me", "The reasons I keep going."),
+    ("warning_signs", _l("My warning signs"), _l("Thoughts, feelings or situations that tell me a crisis may be coming.")),
+    ("coping", _l("Things I can do on my own"), _l("To take my mind off things: a walk, music, a shower, a film.")),
+    ("people_places", _l("People and places that distract me"), _l("Somewhere to go, someone to be with.")),
+    ("people_to_ask", _l("People I can ask for help"), _l("Who I can call or message, and how.")),
+    ("professionals", _l("Services and professionals I can contact"), _l("My clinic, my counsellor, a crisis line.")),
+    ("safe_environment", _l("Making where I am safer"), _l("What I can put away or hand to someone for a while.")),
+    ("reasons_to_live", _l("What matters most to me"), _l("The reasons I keep going.")),
 )
 
 
@@ -173,8 +175,8 @@ def worried(post_id: int):
         except DomainError as err:
             flash(err.message, "error")
             return render_template("safety/worried.html", post=post, author=forums.author_label(post)), 400
-        flash("Thank you for looking out for them. A peer supporter will see this; "
-              "the writer won't know who raised it.", "success")
+        flash(_("Thank you for looking out for them. A peer supporter will see this; "
+              "the writer won't know who raised it."), "success")
         return redirect(url_for("forums.permalink", post_id=post.id), code=303)
     return render_template("safety/worried.html", post=post, author=forums.author_label(post))
 
@@ -192,6 +194,14 @@ def draft_check():
     except DomainError as err:
         return jsonify(ok=False, error=err.message), 400
     return jsonify(ok=True, **result)
+
+
+@bp.get("/support")
+def support_page():
+    """The support panel, for anyone who asks for it: the detector reads English only, so a
+    member writing in another language (or anyone) can always open it themselves."""
+    support = {"level": 2, "asked": True, "held": False, **support_context(2)}
+    return render_template("safety/support.html", support=support)
 
 
 def support_context(level: int) -> dict:

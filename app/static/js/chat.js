@@ -4,6 +4,8 @@
   "use strict";
   var root = document.getElementById("chat");
   if (!root || typeof io === "undefined") { return; }
+  var t = window.KindredI18n ? window.KindredI18n.t : function (k) { return k; };
+  var lang = document.documentElement.lang || [];
 
   var roomId = parseInt(root.getAttribute("data-room"), 10);
   var lineMax = parseInt(root.getAttribute("data-line-max"), 10) || 2000;
@@ -33,7 +35,7 @@
 
   function timeOf(iso) {
     var d = new Date(iso);
-    return isNaN(d) ? "" : d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    return isNaN(d) ? "" : d.toLocaleTimeString(lang, { hour: "2-digit", minute: "2-digit" });
   }
 
   function render(msg) {
@@ -46,7 +48,7 @@
     if (msg.kind !== "system") {
       var who = document.createElement("span");
       who.className = "who";
-      who.textContent = msg.author || "deleted member";
+      who.textContent = msg.author || t("deleted_member");
       li.appendChild(who);
     }
     var body = document.createElement("span");
@@ -54,7 +56,9 @@
     if (msg.kind === "card" && msg.card) {
       body.appendChild(renderCard(msg.card));
     } else {
-      body.textContent = msg.body;  // text only: never parsed as HTML
+      // Text only: never parsed as HTML. System lines come in English with their message id.
+      body.textContent = msg.kind === "system" && msg.i18n && window.KindredI18n
+        ? window.KindredI18n.system(msg.i18n.msgid, msg.i18n.params, msg.body) : msg.body;
     }
     li.appendChild(body);
     var at = document.createElement("time");
@@ -127,13 +131,13 @@
     tools.id = "line-tools";
     tools.className = "line-tools";
     var actions = isFacilitator ? [
-      ["Pin", function () { control("room:pin", { message: msg.id }); }],
-      ["Delete", function () { control("message:delete", { message: msg.id }); }],
-      ["Mute writer", function () { document.getElementById("target-member").value = msg.author || ""; document.getElementById("target-member").focus(); }]
+      [t("pin"), function () { control("room:pin", { message: msg.id }); }],
+      [t("delete"), function () { control("message:delete", { message: msg.id }); }],
+      [t("mute_writer"), function () { document.getElementById("target-member").value = msg.author || ""; document.getElementById("target-member").focus(); }]
     ] : [
-      ["I'm worried about them", function () {
+      [t("worried"), function () {
         socket.emit("message:concern", { room: roomId, message: msg.id }, function (ack) {
-          errorEl.textContent = ack && ack.ok ? "Thank you. A peer supporter will see it; they won't know it was you." : (ack ? ack.error : "");
+          errorEl.textContent = ack && ack.ok ? t("concern_sent") : (ack ? ack.error : "");
         });
       }]
     ];
@@ -153,18 +157,20 @@
     state = room;
     if (room.pinned) {
       pinnedEl.hidden = false;
-      pinnedEl.textContent = "Pinned: " + (room.pinned.author ? room.pinned.author + ": " : "") + room.pinned.body;
+      var pinnedBody = room.pinned.kind === "system" && room.pinned.i18n && window.KindredI18n
+        ? window.KindredI18n.system(room.pinned.i18n.msgid, room.pinned.i18n.params, room.pinned.body) : room.pinned.body;
+      pinnedEl.textContent = t("pinned", { text: (room.pinned.author ? room.pinned.author + ": " : "") + pinnedBody });
     } else {
       pinnedEl.hidden = true;
       pinnedEl.textContent = "";
     }
     handBtn.hidden = !room.raise_hand || isFacilitator;
     queueBox.hidden = !room.raise_hand;
-    var text = { waiting: "Waiting for the facilitator to open the session.", ended: "This session has ended." }[room.state];
+    var text = { waiting: t("waiting_open"), ended: t("session_ended") }[room.state];
     if (text) { setStatus(text, "muted"); }
-    else if (room.locked) { setStatus("The room is locked: reading only for now.", "muted"); }
-    else if (room.slow_mode_seconds) { setStatus("Connected. Slow mode: one line every " + room.slow_mode_seconds + " seconds.", "ok"); }
-    else { setStatus("Connected.", "ok"); }
+    else if (room.locked) { setStatus(t("room_locked"), "muted"); }
+    else if (room.slow_mode_seconds) { setStatus(t("connected_slow", { num: room.slow_mode_seconds }), "ok"); }
+    else { setStatus(t("connected"), "ok"); }
   }
 
   var members = {};
@@ -175,7 +181,7 @@
     });
     names.forEach(function (name) {
       var li = document.createElement("li");
-      li.textContent = name + (members[name].facilitator ? " (facilitator)" : "");
+      li.textContent = members[name].facilitator ? t("facilitator_suffix", { name: name }) : name;
       membersEl.appendChild(li);
     });
     countEl.textContent = String(names.length);
@@ -203,7 +209,7 @@
   var resumeFrom = null;
   function busDown(status) {
     if (resumeFrom === null) { resumeFrom = lastId; }
-    setStatus(status.message || "Live updates are reconnecting…", "error");
+    setStatus(t("bus_down"), "error");
   }
 
   function join() {
@@ -212,7 +218,7 @@
     if (from) { payload.since = from; }  // catch up on what we missed, in order
     socket.emit("room:join", payload, function (ack) {
       if (!ack || !ack.ok) {
-        setStatus(ack && ack.error ? ack.error : "Couldn't join the room.", "error");
+        setStatus(ack && ack.error ? ack.error : t("join_failed"), "error");
         return;
       }
       ack.messages.forEach(render);
@@ -225,10 +231,10 @@
   }
 
   socket.on("connect", join);
-  socket.on("disconnect", function () { setStatus("Connection lost. Reconnecting…", "error"); });
-  socket.io.on("reconnect_attempt", function () { setStatus("Reconnecting…", "error"); });
+  socket.on("disconnect", function () { setStatus(t("connection_lost"), "error"); });
+  socket.io.on("reconnect_attempt", function () { setStatus(t("reconnecting"), "error"); });
   socket.on("connect_error", function (err) {
-    setStatus(err && err.message ? err.message : "Can't connect. Retrying…", "error");
+    setStatus(err && err.message ? err.message : t("cant_connect"), "error");
   });
   socket.on("server:status", function (status) {
     if (status.live) { join(); } else { busDown(status); }
@@ -236,7 +242,7 @@
   socket.on("message:new", function (msg) { if (msg.room === roomId) { render(msg); } });
   socket.on("message:deleted", function (data) {
     var li = document.getElementById("m" + data.id);
-    if (li) { li.querySelector(".body").textContent = "(deleted by the facilitator)"; li.classList.add("deleted"); }
+    if (li) { li.querySelector(".body").textContent = t("deleted_by_facilitator"); li.classList.add("deleted"); }
   });
   socket.on("room:state", function (room) { if (room.id === roomId) { applyState(room); } });
   socket.on("room:presence", function (data) {
@@ -249,25 +255,25 @@
   var typingTimer = null;
   socket.on("typing", function (data) {
     if (data.room !== roomId) { return; }
-    typingEl.textContent = data.name + " is typing…";
+    typingEl.textContent = t("typing", { name: data.name });
     clearTimeout(typingTimer);
     typingTimer = setTimeout(function () { typingEl.textContent = ""; }, 3000);
   });
   socket.on("member:muted", function (data) {
     if (data.room !== roomId) { return; }
-    errorEl.textContent = "A facilitator muted you for " + data.minutes + " minute" + (data.minutes === 1 ? "" : "s") +
-      (data.reason ? ". Reason: " + data.reason : ".");
+    errorEl.textContent = t(data.minutes === 1 ? "muted_you_one" : "muted_you_many", { num: data.minutes }) +
+      (data.reason ? " " + t("reason", { reason: data.reason }) : "");
   });
   socket.on("member:removed", function (data) {
     if (data.room !== roomId) { return; }
-    setStatus("A facilitator removed you from this session." + (data.reason ? " Reason: " + data.reason : ""), "error");
+    setStatus(t("removed_you") + (data.reason ? " " + t("reason", { reason: data.reason }) : ""), "error");
     input.disabled = true;
   });
   socket.on("alert:flag", function (data) {
     if (data.room !== roomId) { return; }
     var li = document.getElementById("m" + data.message_id);
     if (li) { li.classList.add("flagged"); }
-    setStatus("Someone may need support: " + (data.author || "a member") + " (" + data.reasons.join("; ") + ").", "alert");
+    setStatus(t("may_need_support", { name: data.author || t("a_member"), reasons: data.reasons.join("; ") }), "alert");
   });
   socket.on("session:ended", function () { window.location.replace("/login?ended=1"); });
 
@@ -320,7 +326,7 @@
     var attempt = function (tries) {
       socket.timeout(8000).emit("message:send", { room: roomId, body: text, client_id: clientId }, function (err, ack) {
         if (err) {  // no answer: resend with the same client_id (the server keeps one copy)
-          if (tries < 3) { attempt(tries + 1); } else { errorEl.textContent = "Not sent: the connection is down. Try again."; }
+          if (tries < 3) { attempt(tries + 1); } else { errorEl.textContent = t("not_sent"); }
           return;
         }
         if (!ack.ok) { errorEl.textContent = ack.error; return; }
@@ -349,7 +355,7 @@
   handBtn.addEventListener("click", function () {
     socket.emit("hand:raise", { room: roomId, up: true }, function (ack) {
       errorEl.textContent = ack && ack.ok ? "" : (ack ? ack.error : "");
-      if (ack && ack.ok) { handBtn.textContent = "Hand raised"; }
+      if (ack && ack.ok) { handBtn.textContent = t("hand_raised"); }
     });
   });
 
@@ -359,7 +365,7 @@
     var payload = { room: roomId };
     Object.keys(extra || {}).forEach(function (k) { payload[k] = extra[k]; });
     socket.emit(action, payload, function (ack) {
-      if (controlError) { controlError.textContent = ack && ack.ok ? "" : (ack ? ack.error : "No answer."); }
+      if (controlError) { controlError.textContent = ack && ack.ok ? "" : (ack ? ack.error : t("no_answer")); }
     });
   }
   Array.prototype.forEach.call(document.querySelectorAll("#chat-controls [data-action]"), function (button) {

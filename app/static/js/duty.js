@@ -2,6 +2,7 @@
 // title (no sound). Claim from the banner.
 (function () {
   "use strict";
+  var t = window.KindredI18n ? window.KindredI18n.t : function (k) { return k; };
   var root = document.getElementById("duty");
   if (!root || typeof io === "undefined") { return; }
   var alerts = document.getElementById("alerts");
@@ -24,10 +25,10 @@
   function showStatus(status) {
     if (status && status.live === false) {
       interrupted = true;
-      stateEl.textContent = "Live alerts are interrupted: reconnecting. Keep the queue open meanwhile.";
+      stateEl.textContent = t("alerts_interrupted");
     } else if (interrupted) {
       interrupted = false;
-      stateEl.textContent = "You're on duty. Alerts will appear below.";
+      stateEl.textContent = t("on_duty_alerts");
       // Show whatever was raised while alerts couldn't reach us.
       socket.emit("duty:open", {}, function (ack) {
         if (ack && ack.ok) { ack.alerts.forEach(banner); }
@@ -38,14 +39,14 @@
     if (root.getAttribute("data-on") === "1") {
       socket.emit("duty:on", {}, function (ack) {
         if (ack && ack.ok) {
-          stateEl.textContent = "You're on duty. Alerts will appear below.";
+          stateEl.textContent = t("on_duty_alerts");
           showStatus(ack.status);
         }
       });
     }
   });
   socket.on("server:status", showStatus);
-  socket.on("disconnect", function () { stateEl.textContent = "Connection lost: reconnecting…"; });
+  socket.on("disconnect", function () { stateEl.textContent = t("connection_lost_duty"); });
 
   function banner(data) {
     var existing = document.getElementById("alert-" + data.id);
@@ -55,8 +56,9 @@
     box.className = "alert-banner level-" + data.level;
     box.setAttribute("role", "alert");
     var title = document.createElement("strong");
-    title.textContent = (data.escalated ? "Escalated: " : "") + "Level " + data.level +
-      (data.target ? " (" + data.target + ")" : "") + (data.kind === "concern" ? " · a member is worried" : "");
+    var target = data.target ? t("target_" + data.target) : "";
+    title.textContent = (data.escalated ? t("escalated") + " " : "") + t("level", { level: data.level }) +
+      (target ? " (" + target + ")" : "") + (data.kind === "concern" ? " · " + t("member_worried") : "");
     box.appendChild(title);
     var why = document.createElement("p");
     why.textContent = (data.reasons || []).join("; ");
@@ -69,30 +71,30 @@
     var claim = document.createElement("button");
     claim.type = "button";
     claim.className = "button primary";
-    claim.textContent = "Claim";
+    claim.textContent = t("claim");
     claim.addEventListener("click", function () {
       socket.emit("flag:claim", { id: data.id }, function (ack) {
-        if (ack && ack.ok) { window.location.assign(ack.queue); } else { why.textContent = ack ? ack.error : "No answer."; }
+        if (ack && ack.ok) { window.location.assign(ack.queue); } else { why.textContent = ack ? ack.error : t("no_answer"); }
       });
     });
     box.appendChild(claim);
     var open = document.createElement("a");
     open.href = data.queue;
-    open.textContent = "Open in the queue";
+    open.textContent = t("open_in_queue");
     box.appendChild(open);
     alerts.insertBefore(box, alerts.firstChild);
-    flashTitle("(!) Someone needs support");
+    flashTitle(t("someone_needs_support"));
   }
   socket.on("flag:new", banner);
   socket.on("peer:request", function () {
-    banner({ id: "req-" + Date.now(), level: 2, kind: "request", reasons: ["A member is asking to talk to a peer supporter now"], queue: "/support/requests", escalated: false });
+    banner({ id: "req-" + Date.now(), level: 2, kind: "request", reasons: [t("asking_to_talk")], queue: "/support/requests", escalated: false });
   });
   socket.on("flag:claimed", function (data) {
     var box = document.getElementById("alert-" + data.id);
     if (box) {
       var note = document.createElement("p");
       note.className = "muted";
-      note.textContent = "Claimed by " + data.by + ".";
+      note.textContent = t("claimed_by", { name: data.by });
       box.appendChild(note);
       var btn = box.querySelector("button");
       if (btn) { btn.disabled = true; }

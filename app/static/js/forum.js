@@ -2,6 +2,7 @@
 // Everything here is an extra: every page works without it.
 (function () {
   "use strict";
+  var t = window.KindredI18n ? window.KindredI18n.t : function (k) { return k; };
 
   function csrf() {
     var input = document.querySelector('input[name="csrf_token"]');
@@ -25,7 +26,7 @@
       if (!data || data.thread_id !== threadId || data.post_id <= seen || fresh[data.post_id]) { return; }
       fresh[data.post_id] = true;
       var n = Object.keys(fresh).length;
-      link.textContent = n === 1 ? "1 new reply – show" : n + " new replies – show";
+      link.textContent = n === 1 ? t("new_reply") : t("new_replies", { num: n });
       notice.hidden = false;
     });
     window.kindredForumSocket = socket;
@@ -52,7 +53,7 @@
       }).then(function (r) { return r.ok ? r.json() : null; }).then(function (data) {
         if (!data || !data.ok) { return; }
         if (data.identifying.length) {
-          warning.textContent = "Before you post: " + data.identifying.join(" ");
+          warning.textContent = t("before_you_post", { warnings: data.identifying.join(" ") });
           warning.hidden = false;
         } else {
           warning.hidden = true;
@@ -73,7 +74,7 @@
   // Ask before destructive buttons.
   Array.prototype.forEach.call(document.querySelectorAll("form.confirm"), function (form) {
     form.addEventListener("submit", function (event) {
-      if (!window.confirm(form.getAttribute("data-confirm") || "Are you sure?")) { event.preventDefault(); }
+      if (!window.confirm(form.getAttribute("data-confirm") || t("confirm"))) { event.preventDefault(); }
     });
   });
 })();

@@ -7,6 +7,6 @@
   var original = document.title;
   socket.on("peer:request", function () {
     banner.hidden = false;
-    document.title = "(new) " + original;
+    document.title = window.KindredI18n ? window.KindredI18n.t("new_title", { title: original }) : "(new) " + original;
   });
 })();
