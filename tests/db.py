@@ -116,7 +116,9 @@ def connect(db: TestDB):
 
     from psycopg.types.json import set_json_loads
 
-    con = psycopg.connect(_libpq(db.url))
+    # Autocommit: each statement stands alone, as a test reading rows expects (and a failed
+    # probe of a missing table doesn't poison the next statement).
+    con = psycopg.connect(_libpq(db.url), autocommit=True)
     # JSON columns come back as text, as sqlite3 returns them: tests json.loads them either way.
     set_json_loads(lambda data: bytes(data).decode() if not isinstance(data, str) else data, con)
     try:
