@@ -44,31 +44,33 @@ start() {
   PG_BIN="${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}"
   mkdir -p "$dir"
   dir="$(cd "$dir" && pwd)"
-  # PostgreSQL: its own cluster in $dir/pg, socket in $dir, TCP on 127.0.0.1 only.
-  if [ ! -f "$dir/pg/PG_VERSION" ]; then
-    mkdir -p "$dir/pg"
-    [ "$(id -u)" = "0" ] && chown postgres: "$dir" "$dir/pg"
-    as_postgres "$PG_BIN/initdb" -D "$dir/pg" -U postgres --auth-local=trust --auth-host=scram-sha-256 \
+  # PostgreSQL: its own cluster, socket beside it, TCP on 127.0.0.1 only. It lives in $dir/pg
+  # unless the postgres user can't reach $dir (a clone under /root, say): then in /var/tmp.
+  local pgdir; pgdir="$(pg_home "$dir")"
+  if [ ! -f "$pgdir/pg/PG_VERSION" ]; then
+    mkdir -p "$pgdir/pg"
+    [ "$(id -u)" = "0" ] && chown postgres: "$pgdir" "$pgdir/pg"
+    as_postgres "$PG_BIN/initdb" -D "$pgdir/pg" -U postgres --auth-local=trust --auth-host=scram-sha-256 \
       -E UTF8 --locale=C.UTF-8 >/dev/null
   fi
-  if ! as_postgres "$PG_BIN/pg_ctl" -D "$dir/pg" status >/dev/null 2>&1; then
-    as_postgres "$PG_BIN/pg_ctl" -D "$dir/pg" -l "$dir/pg.log" -w -t 60 start \
-      -o "-p $pgport -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" >/dev/null
+  if ! as_postgres "$PG_BIN/pg_ctl" -D "$pgdir/pg" status >/dev/null 2>&1; then
+    as_postgres "$PG_BIN/pg_ctl" -D "$pgdir/pg" -l "$pgdir/pg.log" -w -t 60 start \
+      -o "-p $pgport -k $pgdir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" >/dev/null
   fi
   # The application's role and database; its password is the local file's (tests, demos).
   local pw_file="$dir/pg-password"
   [ -f "$pw_file" ] || { head -c 18 /dev/urandom | base64 | tr -d '/+=' > "$pw_file"; chmod 600 "$pw_file"; }
   local pw; pw="$(cat "$pw_file")"
-  as_postgres "$PG_BIN/psql" -q -h "$dir" -p "$pgport" -U postgres -d postgres -v ON_ERROR_STOP=1 >/dev/null <<SQL
+  as_postgres "$PG_BIN/psql" -q -h "$pgdir" -p "$pgport" -U postgres -d postgres -v ON_ERROR_STOP=1 >/dev/null <<SQL
 DO \$\$ BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'kindred') THEN
     CREATE ROLE kindred LOGIN CREATEDB PASSWORD '$pw';
   END IF;
 END \$\$;
 SQL
-  if ! as_postgres "$PG_BIN/psql" -h "$dir" -p "$pgport" -U postgres -d postgres -tAc \
+  if ! as_postgres "$PG_BIN/psql" -h "$pgdir" -p "$pgport" -U postgres -d postgres -tAc \
       "SELECT 1 FROM pg_database WHERE datname='kindred'" | grep -q 1; then
-    as_postgres "$PG_BIN/createdb" -h "$dir" -p "$pgport" -U postgres -O kindred kindred
+    as_postgres "$PG_BIN/createdb" -h "$pgdir" -p "$pgport" -U postgres -O kindred kindred
   fi
   # Redis: loopback only, no persistence (a message bus and rate-limit counters).
   if ! redis-cli -p "$redisport" ping >/dev/null 2>&1; then
@@ -77,6 +79,16 @@ SQL
     for _ in $(seq 50); do redis-cli -p "$redisport" ping >/dev/null 2>&1 && break; sleep 0.1; done
   fi
   env_lines "$dir" "$pgport" "$redisport" > "$dir/env"
+}
+
+pg_home() {
+  # Where the cluster of services folder $1 lives (see start).
+  local dir="$1"
+  if [ "$(id -u)" != "0" ] || runuser -u postgres -- test -x "$dir" 2>/dev/null; then
+    echo "$dir"
+  else
+    echo "/var/tmp/kindred-pg-$(printf '%s' "$dir" | md5sum | cut -c1-12)"
+  fi
 }
 
 env_lines() {
@@ -88,8 +100,9 @@ env_lines() {
 stop() {
   local dir="$1"
   PG_BIN="${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}"
-  if [ -f "$dir/pg/PG_VERSION" ]; then
-    as_postgres "$PG_BIN/pg_ctl" -D "$dir/pg" -m fast stop >/dev/null 2>&1 || true
+  local pgdir; pgdir="$(pg_home "$(cd "$dir" 2>/dev/null && pwd || echo "$dir")")"
+  if [ -f "$pgdir/pg/PG_VERSION" ]; then
+    as_postgres "$PG_BIN/pg_ctl" -D "$pgdir/pg" -m fast stop >/dev/null 2>&1 || true
   fi
   if [ -f "$dir/redis.pid" ]; then
     kill "$(cat "$dir/redis.pid")" 2>/dev/null || true
