@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Local PostgreSQL and Redis (and HAProxy) for the production-mode test pass and `make prod-demo`.
 #
-#   scripts/services.sh install            Debian packages: postgresql, redis-server, haproxy
+#   scripts/services.sh install            Debian packages: postgresql, redis-server, haproxy (+ openssl, curl)
 #   scripts/services.sh start DIR PGPORT REDISPORT
 #                                          a private PostgreSQL cluster and Redis server whose
 #                                          files live in DIR, on 127.0.0.1 only; idempotent
@@ -24,6 +24,8 @@ install() {
   [ -n "$PG_BIN" ] && [ -x "$PG_BIN/postgres" ] || missing+=(postgresql)
   command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
   command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
+  command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+  command -v curl >/dev/null 2>&1 || missing+=(curl)
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" != "0" ] || ! command -v apt-get >/dev/null 2>&1; then
     echo "Kindred's production mode needs: ${missing[*]}" >&2
