@@ -78,7 +78,7 @@
 
   // A shared directory entry (kind "card"): built from text nodes only; the labels come from
   // the page (data-t-*) so they are in the reader's language.
-  function t(key) { return root.getAttribute("data-t-" + key) || ""; }
+  function label(key) { return root.getAttribute("data-t-" + key) || ""; }
   function para(className, text) {
     var p = document.createElement("span");
     p.className = className;
@@ -88,7 +88,7 @@
   function renderCard(card) {
     var box = document.createElement("span");
     box.className = "service-card" + (card.removed ? " removed" : "");
-    box.appendChild(para("service-card-head", t("card")));
+    box.appendChild(para("service-card-head", label("card")));
     var name = para("service-card-name", "");
     var strong = document.createElement("strong");
     if (!card.removed && typeof card.service === "number") {
@@ -100,18 +100,18 @@
       strong.textContent = card.name;
     }
     name.appendChild(strong);
-    if (card.example) { name.appendChild(document.createTextNode(" ")); name.appendChild(para("tag", t("example"))); }
-    if (card.stale) { name.appendChild(document.createTextNode(" ")); name.appendChild(para("tag warn", t("stale"))); }
+    if (card.example) { name.appendChild(document.createTextNode(" ")); name.appendChild(para("tag", label("example"))); }
+    if (card.stale) { name.appendChild(document.createTextNode(" ")); name.appendChild(para("tag warn", label("stale"))); }
     box.appendChild(name);
-    if (card.removed) { box.appendChild(para("service-card-note", t("removed"))); }
+    if (card.removed) { box.appendChild(para("service-card-note", label("removed"))); }
     if (card.kinds && card.kinds.length) {
       var tags = para("service-tags", "");
       card.kinds.forEach(function (label) { tags.appendChild(para("tag kind", label)); });
       box.appendChild(tags);
     }
-    if (card.phone) { box.appendChild(para("service-card-line", t("phone") + ": " + card.phone)); }
+    if (card.phone) { box.appendChild(para("service-card-line", label("phone") + ": " + card.phone)); }
     if (card.url && /^https?:\/\//i.test(card.url)) {
-      var web = para("service-card-line url", t("web") + ": ");
+      var web = para("service-card-line url", label("web") + ": ");
       var link = document.createElement("a");
       link.href = card.url;
       link.rel = "noopener noreferrer nofollow";
@@ -119,7 +119,7 @@
       web.appendChild(link);
       box.appendChild(web);
     }
-    if (card.hours) { box.appendChild(para("service-card-line", t("hours") + ": " + card.hours)); }
+    if (card.hours) { box.appendChild(para("service-card-line", label("hours") + ": " + card.hours)); }
     return box;
   }
 
@@ -344,7 +344,7 @@
     shareBtn.addEventListener("click", function () {
       var choice = document.getElementById("chat-share-service");
       var serviceId = parseInt(choice.value, 10);
-      if (!serviceId) { errorEl.textContent = t("choose"); choice.focus(); return; }
+      if (!serviceId) { errorEl.textContent = label("choose"); choice.focus(); return; }
       var clientId = "s" + Date.now().toString(36) + "-" + (++counterId);
       socket.emit("service:share", { room: roomId, service: serviceId, client_id: clientId }, function (ack) {
         errorEl.textContent = ack && ack.ok ? "" : (ack ? ack.error : "");
