@@ -16,7 +16,9 @@ and workers) take turns sending --rate lines/s in total, open loop, each acknowl
 carries `pb:<run>:<seq>:<send ns>`, so every receiver measures delivery latency. Expected
 deliveries of a line: the members of its room connected when it was acknowledged, minus its
 sender. Writes one JSON object (latency percentiles overall, per receiving worker and per 30 s
-window; ack latency; lost/duplicate/reordered; connect/join; errors; disconnects; client CPU).
+window; ack latency; lost/duplicate; reordered: a sender's own lines out of their sending order,
+and reordered_by_id: a line arriving after one stored later (any sender); connect/join; errors;
+disconnects; client CPU).
 
 forum: open loop, --rate GETs/s of the paths in --urls (weighted: / 20 %, categories 30 %,
 threads 50 %), no cookies (an anonymous reader; HAProxy's leastconn spreads them), keep-alive
@@ -78,15 +80,16 @@ def cpu_s() -> float:
 
 class Member:
     __slots__ = ("i", "cookie", "room", "worker", "sio", "connected", "joined", "got", "last_seq",
-                 "dups", "reord", "connect_ms", "error", "disconnected_at")
+                 "last_id", "dups", "reord", "reord_id", "connect_ms", "error", "disconnected_at")
 
     def __init__(self, i, cookie, room, worker, nseq):
         self.i, self.cookie, self.room, self.worker = i, cookie, room, worker
         self.sio = None
         self.connected = self.joined = False
         self.got = bytearray(nseq)
-        self.last_seq = -1
-        self.dups = self.reord = 0
+        self.last_seq = {}  # per sender: the highest seq received from it
+        self.last_id = -1   # the highest stored line id received
+        self.dups = self.reord = self.reord_id = 0
         self.connect_ms = None
         self.error = None
         self.disconnected_at = None
@@ -134,9 +137,15 @@ async def run_chat(a) -> dict:
                 m.dups += 1
                 return
             m.got[seq] = 1
-            if seq < m.last_seq:
-                m.reord += 1
-            m.last_seq = max(m.last_seq, seq)
+            sender = seq % len(senders)
+            if seq < m.last_seq.get(sender, -1):
+                m.reord += 1  # a sender's own lines out of the order it sent them
+            m.last_seq[sender] = max(m.last_seq.get(sender, -1), seq)
+            line_id = data.get("id") if isinstance(data, dict) else None
+            if isinstance(line_id, int):
+                if line_id < m.last_id:
+                    m.reord_id += 1  # a line stored before one already shown (any sender)
+                m.last_id = max(m.last_id, line_id)
             lat.append((now - sent_ns) / 1e6)
             lat_worker.append(m.worker)
             lat_window.append(max(0, (sent_ns - state["t0_ns"]) // 30_000_000_000))
@@ -289,7 +298,7 @@ async def run_chat(a) -> dict:
         "expected": expected_total, "delivered": delivered_expected, "lost": lost,
         "lost_pct": round(100 * lost / expected_total, 4) if expected_total else None,
         "delivered_unacked": extra, "duplicates": sum(m.dups for m in members),
-        "reordered": sum(m.reord for m in members), "deliveries_per_s": round(len(lat) / send_s, 1) if send_s else None,
+        "reordered": sum(m.reord for m in members), "reordered_by_id": sum(m.reord_id for m in members), "deliveries_per_s": round(len(lat) / send_s, 1) if send_s else None,
         "latency": dist(lat_all), "latency_per_worker": per_worker, "latency_windows": windows,
         "errors": dict(errors), "disconnects": len(disconnects), "disconnect_list": disconnects[:50],
         "connected_at_end": still, "self_echo": state["self_echo"], "other_runs": state["other_runs"],
