@@ -17,6 +17,7 @@ import json
 import os
 import re
 import time
+import urllib.request
 from pathlib import Path
 
 TICK = os.sysconf("SC_CLK_TCK")
@@ -79,6 +80,35 @@ def established_by_port() -> dict[int, int]:
     return counts
 
 
+def healthz_ms(port: int, timeout: float) -> float | str:
+    """Time of one GET /healthz straight to a worker (HAProxy checks the same every second and
+    marks a worker down after two failures): ms, or the error."""
+    t = time.perf_counter()
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=timeout) as r:
+            r.read()
+            if r.status != 200:
+                return f"HTTP {r.status}"
+    except Exception as err:  # noqa: BLE001 - reported
+        return type(err).__name__
+    return round((time.perf_counter() - t) * 1000, 1)
+
+
+def pg_activity(url: str | None) -> dict | None:
+    """Kindred's connections in pg_stat_activity by state / wait event (who holds the pool)."""
+    if not url:
+        return None
+    try:
+        import psycopg
+        with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), connect_timeout=2) as c:
+            rows = c.execute("SELECT coalesce(state, '?') || coalesce(':' || wait_event_type, ''), count(*) "
+                             "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                             "GROUP BY 1").fetchall()
+            return {k: n for k, n in rows}
+    except Exception as err:  # noqa: BLE001 - reported
+        return {"error": type(err).__name__}
+
+
 def machine_busy() -> tuple[float, float]:
     f = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
     idle = f[3] + f[4]
@@ -96,6 +126,13 @@ def main() -> None:
     p.add_argument("--interval", type=float, default=3.0)
     a = p.parse_args()
     d = Path(a.dir)
+    db_url = None
+    try:
+        for ln in (d / "kindred.env").read_text().splitlines():
+            if ln.startswith("DATABASE_URL="):
+                db_url = ln.split("=", 1)[1].strip()
+    except OSError:
+        pass
     with open(a.out, "a") as out:
         while not Path(a.stop).exists():
             t = time.time()
@@ -109,8 +146,10 @@ def main() -> None:
                 w = kids[0] if kids else None
                 workers[f"w{n}"] = {"master": master, "master_rss_kb": rss_kb(master) if master else None,
                                     "pid": w, "rss_kb": rss_kb(w) if w else None, "cpu_s": cpu_s(w) if w else None,
-                                    "conns": ports.get(a.base_port + n, 0)}
+                                    "conns": ports.get(a.base_port + n, 0),
+                                    "healthz_ms": healthz_ms(a.base_port + n, a.interval)}
             rec["workers"] = workers
+            rec["pg_activity"] = pg_activity(db_url)
             pg = read_pid(d / "services" / "pg" / "postmaster.pid")
             if pg:
                 procs = [pg] + children(pg)

@@ -40,7 +40,7 @@ def memory(samples: list[dict]) -> dict:
     if not samples:
         return {}
     idle = [s for s in samples if s.get("phase") == "idle"]
-    run = [s for s in samples if s.get("phase") in ("run", "drain")]
+    run = [s for s in samples if s.get("phase") == "run"] or [s for s in samples if s.get("phase") in ("run", "drain")]
     first_run, last_run = (run[0], run[-1]) if run else (samples[0], samples[-1])
     base = idle[-1] if idle else samples[0]
     span = max(1e-9, last_run["t"] - first_run["t"])
@@ -75,8 +75,20 @@ def memory(samples: list[dict]) -> dict:
             clients += v["cpu_s"] - v0["cpu_s"]
     busy = (last_run["machine_busy_s"] - first_run["machine_busy_s"]) / span
     ours = sum((out[n]["cpu_pct"] or 0) for n in out) / 100 + clients / span
+    # Stall indicators: the slowest /healthz straight to each worker (HAProxy marks a worker down
+    # after 2 failed checks 1 s apart), and who held PostgreSQL connections at the worst sample.
+    hz = {}
+    for n in names:
+        vals = [(s.get("workers", {}).get(n) or {}).get("healthz_ms") for s in samples if s.get("phase") in ("run", "drain")]
+        slow = [v for v in vals if isinstance(v, (int, float))]
+        hz[n] = {"max_ms": max(slow) if slow else None, "over_1s": sum(1 for v in slow if v > 1000),
+                 "failed": sum(1 for v in vals if isinstance(v, str)), "samples": len(vals)}
+    acts = [s.get("pg_activity") or {} for s in samples if s.get("phase") in ("run", "drain")]
+    worst = max(acts, key=lambda a: sum(v for v in a.values() if isinstance(v, int)), default={})
+    out_stall = {"healthz": hz, "pg_worst": worst}
     out["machine"] = {"busy_pct": round(100 * busy, 1), "clients_cpu_pct": round(100 * clients / span, 1),
                       "other_cpu_pct": round(100 * (busy - ours), 1), "span_s": round(span, 1)}
+    out["stall"] = out_stall
     return out
 
 
@@ -97,7 +109,7 @@ def main() -> None:
         print("```\n" + vt.read_text().strip() + "\n```\n")
     print("## Chat (websocket through HAProxy, TLS) and forum readers, same run\n")
     print("| workers | load s | members joined | rooms × size | lines/s sent | delivery p50 / p99 / max ms | ack p50 / p99 ms "
-          "| expected / lost / dup / reord (sender) / reord (id) | disconnects | chat errors | connect+join p50 / p99 ms "
+          "| expected / lost (of them: members never disconnected) / dup / reord (sender) / reord (id) | disconnects | chat errors | connect+join p50 / p99 ms "
           "| forum GETs/s (asked) | forum p50 / p99 ms | forum errors / non-2xx | client CPU % (chat send / forum) | other CPU % |")
     print("|---" * 15 + "|")
     for name in rows:
@@ -111,7 +123,7 @@ def main() -> None:
         print(f"| {name[1:]} | {f(c.get('duration_s'), 0)} | {c.get('joined', '–')}/{c.get('members', '–')} | {size} "
               f"| {f(c.get('lines_per_s'), 2)} | {f(lat.get('p50_ms'))} / {f(lat.get('p99_ms'))} / {f(lat.get('max_ms'))} "
               f"| {f(ack.get('p50_ms'))} / {f(ack.get('p99_ms'))} "
-              f"| {f(c.get('expected'))} / {f(c.get('lost'))} / {f(c.get('duplicates'))} / {f(c.get('reordered'))} / {f(c.get('reordered_by_id'))} "
+              f"| {f(c.get('expected'))} / {f(c.get('lost'))} ({f(c.get('lost_never_disconnected'))}) / {f(c.get('duplicates'))} / {f(c.get('reordered'))} / {f(c.get('reordered_by_id'))} "
               f"| {c.get('disconnects', '–')} | {errs} | {f(c.get('connect_join_p50_ms'), 0)} / {f(c.get('connect_join_p99_ms'), 0)} "
               f"| {f(fo.get('achieved_per_s'))} ({f(fo.get('rate'), 0)}) | {f(fl.get('p50_ms'))} / {f(fl.get('p99_ms'))} "
               f"| {ferrs} / {fo.get('non_2xx_3xx', '–')} | {f(c.get('client_cpu_pct_send'))} / {f(fo.get('client_cpu_pct'))} "
@@ -127,7 +139,7 @@ def main() -> None:
     print()
     print("## Memory (RSS MB) and CPU per process\n")
     print("idle: before the members connected; joined: first sample of the load phase; peak: over the whole pass; "
-          "end: last sample of the load phase. CPU: % of one core over the load phase. "
+          "end: last sample of the load phase (while the forum readers ran). CPU: % of one core over that phase. "
           "PostgreSQL: postmaster + backends, RSS summed (shared buffers counted in every backend) and PSS.\n")
     print("| workers | process | members on it | sockets (max) | RSS idle | joined | peak | end | CPU % |")
     print("|---|---|---|---|---|---|---|---|---|")
@@ -136,7 +148,7 @@ def main() -> None:
         mem, c = s["memory"], s["chat"] or {}
         per = c.get("members_per_worker") or {}
         for proc, v in mem.items():
-            if proc == "machine":
+            if proc in ("machine", "stall"):
                 continue
             label = proc
             extra = ""
@@ -148,6 +160,11 @@ def main() -> None:
             print(f"| {name[1:]} | {label} | {extra} | {v.get('conns_run', '') or ''} | {mb(v['idle'])} | {mb(v['joined'])} "
                   f"| {mb(v['peak'])} | {mb(v['end'])} | {f(v.get('cpu_pct'))} |")
         mm = mem.get("machine") or {}
+        st = mem.get("stall") or {}
+        if st:
+            print(f"| {name[1:]} | /healthz straight to each worker, worst: " + ", ".join(
+                f"{w} {f(v['max_ms'], 0)} ms ({v['over_1s']} > 1 s, {v['failed']} failed of {v['samples']})"
+                for w, v in (st.get("healthz") or {}).items()) + f"; PostgreSQL connections at the worst sample: {st.get('pg_worst')} | | | | | | | |")
         print(f"| {name[1:]} | machine: busy {f(mm.get('busy_pct'))} % of 200, load clients {f(mm.get('clients_cpu_pct'))} %, "
               f"other {f(mm.get('other_cpu_pct'))} % | | | | | | | |")
     print()
@@ -165,7 +182,13 @@ def main() -> None:
         print(f"  forum by page (p50 / p99 ms): " + ", ".join(f"{k} {f(v.get('p50_ms'))}/{f(v.get('p99_ms'))} (n={v.get('n')})" for k, v in by.items())
               + f"; served by (new HAProxy cookies): {fo.get('served_by_new_cookie')}; status {fo.get('status')}; errors {fo.get('errors')}")
         if c.get("errors") or c.get("send_errors") or c.get("disconnects"):
-            print(f"  chat errors: {c.get('errors')}; send errors: {c.get('send_errors')}; disconnects: {c.get('disconnect_list')}")
+            dl = c.get("disconnect_list") or []
+            by_t = {}
+            for x in dl:
+                by_t.setdefault(x["t"], []).append(x)
+            print(f"  chat errors: {c.get('errors')}; send errors: {c.get('send_errors')}; "
+                  f"disconnects: {c.get('disconnects')}, reasons {c.get('disconnect_reasons')}, "
+                  f"first 50 by time: " + ", ".join(f"t={t}s: {len(v)} (workers {sorted(set(x['worker'] for x in v))})" for t, v in by_t.items()))
         print()
     (out / "summary.json").write_text(json.dumps(summary, indent=1, default=str) + "\n")
 
