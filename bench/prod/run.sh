@@ -5,6 +5,7 @@
 # for DURATION seconds; delivery/ack latency, losses, errors, and memory per worker.
 #
 # Usage:  bench/prod/run.sh                       (~6.5 min: 4 workers, 300 s)
+#         MODES="4 1" bench/prod/run.sh           (~13 min: 4 workers then 1 worker, 300 s each)
 #         MODES="4 1" DURATION_1=60 bench/prod/run.sh   (+ a 1-worker pass of 60 s, same run)
 # Env:    WORKERS=4 (used when MODES is unset)  MODES="$WORKERS" (worker counts, one fresh stack each)
 #         DURATION=300 (seconds of load; DURATION_<n> overrides it for the n-worker pass)
