@@ -32,7 +32,9 @@ class Config:
     # a 500) and pooled per worker; SQLite needs neither.
     SQLALCHEMY_ENGINE_OPTIONS: dict = (
         {"pool_pre_ping": True, "pool_size": _env_int("DB_POOL_SIZE", 10),
-         "max_overflow": _env_int("DB_MAX_OVERFLOW", 20), "pool_recycle": 1800}
+         "max_overflow": _env_int("DB_MAX_OVERFLOW", 20), "pool_recycle": 1800,
+         # A request that can't get a connection in 10 s gets a clear 503, not a hang.
+         "pool_timeout": _env_int("DB_POOL_TIMEOUT", 10)}
         if SQLALCHEMY_DATABASE_URI.startswith("postgresql") else {}
     )
 

@@ -22,7 +22,12 @@ class Base(DeclarativeBase):
     })
 
 
-db = SQLAlchemy(model_class=Base)
+# expire_on_commit=False: after a commit, what a handler already loaded stays readable without a
+# new query. Otherwise building the broadcast and the ack after committing a chat line opened a
+# fresh transaction that stayed open across the Redis publish, and under load every worker's
+# pool filled with "idle in transaction" connections (bench/prod/README.md). ORM-enabled
+# update() statements still synchronise the objects they touch.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 csrf = CSRFProtect()
 # The default key is a salted hash of the client address, never the address itself.

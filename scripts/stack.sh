@@ -40,7 +40,7 @@ start() {
   local servers=""
   for i in $(seq 1 "$n"); do
     local wport=$((base + i))
-    servers+="    server w$i 127.0.0.1:$wport cookie w$i check inter 1s fall 2 rise 1"$'\n'
+    servers+="    server w$i 127.0.0.1:$wport cookie w$i check inter 2s fall 3 rise 2"$'\n'
     if ! curl -sf -o /dev/null "http://127.0.0.1:$wport/healthz"; then
       KINDRED_BIND="127.0.0.1:$wport" setsid "$PY" -m gunicorn -c gunicorn.conf.py \
         --pid "$dir/w$i.pid" wsgi:app >>"$dir/w$i.log" 2>&1 < /dev/null &

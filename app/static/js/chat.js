@@ -72,7 +72,12 @@
       li.addEventListener("keydown", function (e) { if (e.key === "Enter") { select(li, msg); } });
     }
     var nearBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 80;
-    log.appendChild(li);
+    // Lines are shown in the order they were stored (ids), not the order they arrived: with
+    // several server workers, two members' lines can cross on the way.
+    li.setAttribute("data-id", String(msg.id));
+    var after = log.lastElementChild;
+    while (after && Number(after.getAttribute("data-id")) > msg.id) { after = after.previousElementSibling; }
+    log.insertBefore(li, after ? after.nextSibling : log.firstChild);
     if (nearBottom) { log.scrollTop = log.scrollHeight; }
   }
 
