@@ -70,6 +70,9 @@ def make_app(db_path):
 
     def _make(config=TestConfig, **overrides):
         overrides.setdefault("SQLALCHEMY_DATABASE_URI", db_path.url)
+        # No background loop in-process: it would outlive the test (and its database); tests
+        # run the jobs themselves with jobs.run_due (tests/test_workers.py).
+        overrides.setdefault("BACKGROUND_JOBS", False)
         for key, value in backend_overrides().items():
             overrides.setdefault(key, value)
         if not db_path.is_sqlite:
