@@ -106,16 +106,21 @@ class Config:
 
     SEND_HSTS = False
     DEMO_DATA = False
+    # Public pages (/, a category, a thread) built for readers who are not signed in are kept
+    # this many seconds per worker and served again (app/web/microcache.py); 0 turns it off.
+    ANON_PAGE_CACHE_SECONDS = _env_int("ANON_PAGE_CACHE_SECONDS", 2)
 
 
 class DevConfig(Config):
     ENV_NAME = "development"
     DEMO_DATA = True
+    ANON_PAGE_CACHE_SECONDS = 0  # see template changes at once
 
 
 class TestConfig(Config):
     ENV_NAME = "test"
     TESTING = True
+    ANON_PAGE_CACHE_SECONDS = 0  # tests/test_microcache.py turns it on
     # Cheap argon2 so the suite stays fast; still argon2id, still real hashing.
     ARGON2_MEMORY_KIB = 1024
     ARGON2_TIME_COST = 1

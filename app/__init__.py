@@ -150,9 +150,11 @@ def _install_request_guards(app: Flask) -> None:
 
 
 def _install_security_headers(app: Flask) -> None:
+    from app.web import microcache
     from app.web.headers import register
 
     register(app)
+    microcache.register(app)
 
 
 def _register_cli(app: Flask) -> None:

@@ -11,6 +11,7 @@ from app.services import directory, forums, safety, search, sessions
 from app.services.errors import DomainError, NotFound
 from app.web.forms import ComposeForm, ReasonForm, ReportForm
 from app.web.helpers import form_errors, signed_in_required
+from app.web.microcache import anonymous_pages
 
 bp = Blueprint("forums", __name__)
 
@@ -69,6 +70,7 @@ def _get_post(post_id: int) -> Post:
 # ---------------------------------------------------------------- reading
 
 @bp.get("/c/<slug>")
+@anonymous_pages
 def category(slug: str):
     cat = forums.get_category_for(_me(), slug)
     page = forums.category_page(_me(), cat, request.args.get("cursor", type=str))
@@ -90,6 +92,7 @@ def _membership(cat: Category) -> str | None:
 
 @bp.get("/t/<int:thread_id>")
 @bp.get("/t/<int:thread_id>/<slug>")
+@anonymous_pages
 def thread(thread_id: int, slug: str | None = None):
     t = _get_thread(thread_id)
     page = forums.thread_page(_me(), t, after=request.args.get("after"), before=request.args.get("before"))

@@ -6,11 +6,13 @@ from flask import Blueprint, jsonify, render_template
 from sqlalchemy import text
 
 from app.extensions import db, limiter
+from app.web.microcache import anonymous_pages
 
 bp = Blueprint("main", __name__)
 
 
 @bp.get("/")
+@anonymous_pages
 def index():
     from app.services import forums, sessions
 
