@@ -106,6 +106,10 @@ class Config:
 
     SEND_HSTS = False
     DEMO_DATA = False
+    # Background jobs (escalation, sweeps, retention) run in every server process, once per
+    # period across them (services/workers.py). KINDRED_BACKGROUND_JOBS=0 turns the loop off in
+    # a process (a benchmark, or a deployment that runs them in one dedicated process).
+    BACKGROUND_JOBS = os.environ.get("KINDRED_BACKGROUND_JOBS", "1") != "0"
     # Public pages (/, a category, a thread) built for readers who are not signed in are kept
     # this many seconds per worker and served again (app/web/microcache.py); 0 turns it off.
     ANON_PAGE_CACHE_SECONDS = _env_int("ANON_PAGE_CACHE_SECONDS", 2)

@@ -18,7 +18,8 @@ from datetime import datetime
 from babel import Locale
 from babel.dates import format_skeleton
 from flask import Flask, request
-from flask_babel import Babel, format_date, format_decimal, format_percent, get_locale, gettext
+from flask.globals import _cv_app
+from flask_babel import Babel, format_date, format_decimal, format_percent, get_locale, get_translations, gettext
 from markupsafe import Markup
 
 # Shipped interface languages: code -> the language's own name (shown in the picker).
@@ -68,6 +69,40 @@ def current_language() -> str:
     return str(locale).replace("_", "-") if locale else DEFAULT_LANGUAGE
 
 
+# ------------------------------------------------------------------ the hot path
+#
+# A thread page asks for the locale and the translations ~150 times; Flask-Babel's own
+# get_locale()/get_translations() walk its context each time (~5 µs). These read what it already
+# cached for the request (and stay right after flask_babel.refresh(), which clears it).
+
+_DEFAULT_LOCALE = Locale.parse("en")
+
+
+def _babel_ns():
+    app_ctx = _cv_app.get(None)
+    return None if app_ctx is None else app_ctx.g.__dict__.get("_flask_babel")
+
+
+def fast_locale() -> Locale:
+    ns = _babel_ns()
+    locale = getattr(ns, "babel_locale", None) if ns is not None else None
+    return locale or get_locale() or _DEFAULT_LOCALE
+
+
+def fast_translations():
+    ns = _babel_ns()
+    if ns is not None:
+        locale = getattr(ns, "babel_locale", None)
+        cached = getattr(ns, "kindred_translations", None)
+        if locale is not None and cached is not None and cached[0] is locale:
+            return cached[1]
+    translations = get_translations()
+    ns = _babel_ns()
+    if ns is not None and getattr(ns, "babel_locale", None) is not None:
+        ns.kindred_translations = (ns.babel_locale, translations)
+    return translations
+
+
 # ------------------------------------------------------------------ dates and numbers
 
 def when_text(value: datetime | None) -> str:
@@ -75,7 +110,7 @@ def when_text(value: datetime | None) -> str:
     out (no 03/04 ambiguity): "Jan 3, 2026, 14:05 UTC", "3 janv. 2026, 14:05 UTC"."""
     if value is None:
         return ""
-    return _when_text(get_locale() or Locale.parse(DEFAULT_LANGUAGE), value.replace(second=0, microsecond=0))
+    return _when_text(fast_locale(), value.replace(second=0, microsecond=0))
 
 
 @lru_cache(maxsize=16384)
@@ -92,7 +127,7 @@ def when(value: datetime | None) -> Markup:
     """when_text inside <time datetime="..."> so machines (and the i18n test) see the instant."""
     if value is None:
         return Markup("")
-    return _when_markup(get_locale() or Locale.parse(DEFAULT_LANGUAGE), value.replace(microsecond=0))
+    return _when_markup(fast_locale(), value.replace(microsecond=0))
 
 
 @lru_cache(maxsize=16384)
@@ -190,6 +225,13 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "UTC")
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(app.root_path + "/translations"))
     babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.install_gettext_callables(  # Flask-Babel's, through the fast path above
+        gettext=lambda s: fast_translations().ugettext(s),
+        ngettext=lambda s, p, n: fast_translations().ungettext(s, p, n),
+        pgettext=lambda c, s: fast_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: fast_translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
     # {% trans %} blocks collapse their whitespace, so msgids don't depend on indentation
     # (babel.cfg extracts them the same way).
     app.jinja_env.policies["ext.i18n.trimmed"] = True
