@@ -69,6 +69,9 @@ DO \$\$ BEGIN
     CREATE ROLE kindred LOGIN CREATEDB PASSWORD '$pw';
   END IF;
 END \$\$;
+-- Throwaway clusters only: lets the tests' DROP DATABASE ... WITH (FORCE) end an autovacuum
+-- worker that happens to be busy in the database being dropped.
+GRANT pg_signal_backend TO kindred;
 SQL
   if ! as_postgres "$PG_BIN/psql" -h "$pgdir" -p "$pgport" -U postgres -d postgres -tAc \
       "SELECT 1 FROM pg_database WHERE datname='kindred'" | grep -q 1; then

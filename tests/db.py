@@ -64,8 +64,19 @@ def create_pg_database(template: str | None = None) -> TestDB:
 
 
 def drop_pg_database(db: TestDB) -> None:
-    with _admin() as con:
-        con.execute(f'DROP DATABASE IF EXISTS "{db.name}" WITH (FORCE)')
+    import time
+
+    import psycopg
+
+    for attempt in range(5):  # an autovacuum worker may be finishing in it
+        try:
+            with _admin() as con:
+                con.execute(f'DROP DATABASE IF EXISTS "{db.name}" WITH (FORCE)')
+            return
+        except (psycopg.OperationalError, psycopg.errors.InsufficientPrivilege):
+            if attempt == 4:
+                raise
+            time.sleep(0.5)
 
 
 def new_sqlite(tmp: Path, template: Path | None = None) -> TestDB:
