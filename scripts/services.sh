@@ -71,7 +71,11 @@ DO \$\$ BEGIN
 END \$\$;
 -- Throwaway clusters only: lets the tests' DROP DATABASE ... WITH (FORCE) end an autovacuum
 -- worker that happens to be busy in the database being dropped.
-GRANT pg_signal_backend TO kindred;
+DO \$\$ BEGIN
+  IF NOT pg_has_role('kindred', 'pg_signal_backend', 'member') THEN
+    GRANT pg_signal_backend TO kindred;
+  END IF;
+END \$\$;
 SQL
   if ! as_postgres "$PG_BIN/psql" -h "$pgdir" -p "$pgport" -U postgres -d postgres -tAc \
       "SELECT 1 FROM pg_database WHERE datname='kindred'" | grep -q 1; then

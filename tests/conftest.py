@@ -21,6 +21,14 @@ SHARED = ROOT.parent / "shared"
 pytest_plugins = ["tests.fixtures.live"]
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test item (fixtures read `rep_call` to add diagnostics)."""
+    report = yield
+    setattr(item, "rep_" + report.when, report)
+    return report
+
+
 @pytest.fixture(scope="session")
 def migrated_db(tmp_path_factory):
     """One database migrated with `alembic upgrade head`; each test gets a copy."""

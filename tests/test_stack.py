@@ -40,6 +40,18 @@ def stack():
     shutil.rmtree(folder, ignore_errors=True)
 
 
+@pytest.fixture(autouse=True)
+def server_logs_on_failure(request, stack):
+    """When a test here fails, show what the workers, HAProxy's checks and Redis logged."""
+    yield
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        for log in sorted(stack.dir.glob("w*.log")) + [stack.dir / "services" / "redis.log"]:
+            if log.exists():
+                print(f"----- {log.name} (last 60 lines)")
+                print("\n".join(log.read_text(errors="replace").splitlines()[-60:]))
+
+
 @pytest.fixture
 def members(stack):
     made = []
@@ -79,7 +91,7 @@ def test_a_flag_raised_on_one_worker_alerts_a_peer_on_the_other(stack, members):
     assert peer.sio.call("duty:on", {}, namespace="/duty", timeout=10)["ok"]
     writer = members("writer", worker=1)
     writer.socket(CHAT)
-    assert writer.sio.call("room:join", {"room": DROP_IN}, namespace=CHAT, timeout=10)["ok"]
+    assert writer.sio.call("room:join", {"room": DROP_IN}, namespace=CHAT, timeout=20)["ok"]
     duty_worker = {r[0] for r in stack.sql("SELECT s.worker_id FROM duty_socket s JOIN member m "
                                            "ON m.id = s.member_id WHERE m.pseudonym = ?", peer.name)}
     assert duty_worker and duty_worker != worker_of_presence(stack, writer.name)
