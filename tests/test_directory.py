@@ -322,6 +322,30 @@ def test_support_panel_lists_crisis_lines_then_the_kinds_the_admin_picks(app, ca
     assert audit_rows(db_path, "settings.") == [("settings.support_panel_kinds", {"kinds": ["housing"]})]
 
 
+def test_the_room_support_box_and_the_ended_talk_page_list_the_same_services(app, categories, admin, member):
+    """A flagged chat line opens the room's support box (client side, from the page): it holds the
+    crisis lines and then the directory's panel kinds, like the panel after a flagged post."""
+    from tests.test_chat import make_room
+
+    approved(admin, name="Valley Counselling", kinds=["counselling"])
+    approved(admin, name="Harbour Housing Advice", kinds=["housing"])
+    room = make_room(app)
+    html = page_text(member.client.get(f"/rooms/{room}"))
+    box = re.search(r'<div class="support-panel card" id="chat-support".*?</div>', html, re.S).group(0)
+    assert box.index("Example crisis line") < box.index("Valley Counselling")
+    assert "Harbour Housing Advice" not in box
+    assert "More services in the directory" in box
+
+    r = post_button(member, "/support/talk", "/support/talk")
+    status_url = r.headers["Location"]
+    req_id = int(status_url.rstrip("/").rsplit("/", 1)[1])
+    assert "Valley Counselling" not in page_text(member.client.get(status_url))  # still waiting
+    post_button(member, status_url, f"/support/talk/{req_id}/end")
+    ended = page_text(member.client.get(status_url))
+    assert "This conversation has ended" in ended
+    assert ended.index("Example crisis line") < ended.index("Valley Counselling")
+
+
 # ---------------------------------------------------------------- demo data
 
 def test_demo_entries_are_marked_and_use_no_real_numbers(app, runner, client, db_path):

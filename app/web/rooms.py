@@ -39,6 +39,7 @@ def room(room_id: int):
                            facilitator=chat.is_room_facilitator(me, r) if me else False,
                            removed=bool(p and p.removed_at), line_max=chat.LINE_MAX,
                            resources=safety.support_resources(),
+                           services=directory.panel_services(),
                            share_services=directory.share_choices(me),
                            peer_request=private_request_for_room(r) if r.kind == "private" else None)
 
@@ -114,7 +115,8 @@ def talk_status(request_id: int):
     req = chat.get_request_for(_me(), request_id)
     if req.state == "accepted" and req.room_id:
         return redirect(url_for("rooms.room", room_id=req.room_id))
-    return render_template("rooms/talk_status.html", req=req, resources=safety.support_resources())
+    return render_template("rooms/talk_status.html", req=req, resources=safety.support_resources(),
+                           services=directory.panel_services())
 
 
 @bp.post("/support/talk/<int:request_id>/end")
