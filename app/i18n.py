@@ -165,6 +165,24 @@ def number(value) -> str:
 # stored text. Values (pseudonyms, titles, reasons) stay as they were written.
 
 
+@lru_cache(maxsize=1)
+def alias_words() -> tuple[str, ...]:
+    """The word before the number in "Anonymous N", in every shipped language ("anonymous",
+    "anonyme"): pseudonyms may not start with one, so no member can pass for an alias."""
+    from pathlib import Path
+
+    from babel.support import Translations
+
+    folder = Path(__file__).parent / "translations"
+    words = {"anonymous"}
+    for code in LANGUAGES:
+        label = Translations.load(str(folder), [code]).gettext("Anonymous %(num)s")
+        word = label.split("%(num)s")[0].strip().casefold()
+        if word:
+            words.add(word)
+    return tuple(sorted(words))
+
+
 def N_(message: str) -> str:
     """Mark a message id for extraction without translating it (it is stored in English)."""
     return message

@@ -12,6 +12,7 @@ doesn't go through gettext.
 
 from __future__ import annotations
 
+from html import unescape
 import json
 import re
 
@@ -500,3 +501,41 @@ def test_chat_system_lines_carry_their_message_id(app):
         assert "The facilitator opened the session. Welcome." in i18n.stored_catalog("chat")
         assert chat.PRIVATE_ROOM_NAME not in i18n.stored_catalog("chat")  # a room name, not a line
         assert i18n.translate_stored(chat.PRIVATE_ROOM_NAME) == "Conversation privée avec un pair-aidant"
+
+
+# ---------------------------------------------------------------- anonymous aliases in chat
+
+def test_chat_aliases_read_in_each_language_and_facilitators_can_use_either(app, member, facilitator,
+                                                                             db_path):
+    """An anonymous member is "Anonymous 1" on the wire and in the database; a French page script
+    gets "Anonyme %(num)s" to show, and a facilitator reading in French can name "Anonyme 1"."""
+    from tests.test_chat import NS, _opened, accept, join, lines, make_room, sock
+
+    room = make_room(app, facilitator_name="group-facilitator", kind="session", name="Sharing circle",
+                     ground_rules="Be kind.")
+    accept(member, room, anonymous=True)
+    assert _choose(facilitator, "fr").status_code == 302
+    page = facilitator.client.get(f"/rooms/{room}").get_data(as_text=True)
+    strings = json.loads(unescape(re.search(r'id="chat" [^>]*data-i18n="([^"]*)"', page).group(1)))
+    assert strings["anonymous_n"] == "Anonyme %(num)s"
+    f = _opened(app, facilitator, room)
+    m = sock(app, member)
+    assert join(m, room)["you"] == "Anonymous 1"
+    ack = f.emit("member:mute", {"room": room, "member": "Anonyme 1", "minutes": 5, "reason": "Pause"},
+                 namespace=NS, callback=True)
+    assert ack == {"ok": True}
+    assert "The facilitator muted Anonymous 1 for 5 minutes." in [x["body"] for x in lines(f) if x["kind"] == "system"]
+    with connect(db_path) as con:
+        assert con.execute("SELECT muted_until IS NOT NULL FROM room_participant WHERE alias_number = 1").fetchone() == (1,)
+    refused = f.emit("member:mute", {"room": room, "member": "Anonyme 9", "minutes": 5, "reason": "Pause"},
+                     namespace=NS, callback=True)
+    assert refused["ok"] is False
+
+
+@pytest.mark.parametrize("name", ["Anonyme 3", "anonyme", "ANONYME_12", "Anonymous7"])
+def test_nobody_can_take_an_alias_in_any_shipped_language(client, name):
+    from tests.test_register import post_register
+
+    r = post_register(client, name)
+    assert r.status_code == 400
+    assert "kept for the site" in page_text(r)

@@ -744,11 +744,18 @@ def set_raise_hand(actor: Member | None, room_id: object, on: object) -> Room:
     return room
 
 
+def _local_alias(name: str) -> re.Match | None:
+    """ "Anonyme 3" for a facilitator reading the room in French: the alias in their language."""
+    label = _("Anonymous %(num)s", num="\x00")
+    before, _sep, after = label.partition("\x00")
+    return re.fullmatch(re.escape(before) + r"(\d{1,9})" + re.escape(after), name, re.IGNORECASE)
+
+
 def _target(room: Room, member_ref: object) -> RoomParticipant:
     """A participant by the name shown in the room (alias or pseudonym)."""
     if not isinstance(member_ref, str) or not 1 <= len(member_ref) <= 64:
         raise Invalid(_("Who? Send the name shown in the room."), "member")
-    alias = re.fullmatch(r"Anonymous (\d{1,9})", member_ref.strip())
+    alias = re.fullmatch(r"Anonymous (\d{1,9})", member_ref.strip()) or _local_alias(member_ref.strip())
     q = select(RoomParticipant).where(RoomParticipant.room_id == room.id)
     if alias:
         p = db.session.scalar(q.where(RoomParticipant.alias_number == int(alias.group(1))))

@@ -20,6 +20,7 @@ from importlib import resources
 
 from flask_babel import gettext as _
 
+from app.i18n import alias_words
 from app.services.errors import Invalid
 
 MIN_LENGTH = 3
@@ -32,7 +33,7 @@ _RESERVED = (
     "admin", "administrator", "moderator", "mod", "kindred", "system", "staff", "support",
     "peer supporter", "facilitator", "deleted member", "root", "official", "helpline",
 )
-_RESERVED_PREFIXES = ("anonymous", "kindred", "admin", "moderator")
+_RESERVED_PREFIXES = ("anonymous", "kindred", "admin", "moderator")  # + "Anonymous" in each language
 
 _EMAIL_RE = re.compile(
     r"@|\b(?:at)\b.*\b(?:dot)\b|\.(?:com|net|org|co|uk|de|fr|io|info|me|br|pt|za)\b"
@@ -141,7 +142,7 @@ def validate(raw: object) -> PseudonymForms:
     if len(skel) < 2:
         raise Invalid(_("Please choose a pseudonym with more letters or numbers in it."), field)
     reserved = {skeleton(r) for r in _RESERVED}
-    if skel in reserved or any(skel.startswith(skeleton(p)) for p in _RESERVED_PREFIXES):
+    if skel in reserved or any(skel.startswith(skeleton(p)) for p in _RESERVED_PREFIXES + alias_words()):
         raise Invalid(
             _("That name is kept for the site or its staff, so members aren't misled. "
             "Please choose another."), field)

@@ -64,6 +64,7 @@ def _queue() -> dict[str, object]:
 def _chat() -> dict[str, object]:
     return {
         "deleted_member": _("deleted member"),
+        "anonymous_n": _("Anonymous %(num)s"),
         "pin": _("Pin"),
         "delete": _("Delete"),
         "mute_writer": _("Mute writer"),

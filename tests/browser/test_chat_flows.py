@@ -72,3 +72,31 @@ def test_room_fits_a_phone(new_page, check_a11y):
     assert overflow <= 0
     expect(p.page.get_by_role("link", name="Quick exit")).to_be_visible()
     check_a11y(p, "room-phone")
+
+
+def test_an_anonymous_member_reads_their_alias_in_their_language(new_page, live_server, make_admin):
+    """ "Anonymous 1" travels as it is stored; a page in French shows "Anonyme 1"."""
+    facilitator_name = "Alias Facilitator"
+    passphrase = make_admin(facilitator_name)
+    fac, mem = new_page(), new_page()
+    sign_in(fac, facilitator_name, passphrase)
+    sign_up(mem, "Alias Reader")
+    connected = "document.getElementById('chat-status').classList.contains('ok')"
+
+    fac.goto("/rooms/2")  # the demo's facilitated session: ground rules, then the facilitator opens it
+    fac.page.get_by_role("button", name="Open session").click()
+    wait_until(fac.page, connected)
+    mem.goto("/rooms/2")
+    mem.page.get_by_label("Join as Anonymous").check()
+    mem.page.get_by_role("button", name="I accept the ground rules").click()
+    mem.page.set_extra_http_headers({"Accept-Language": "fr"})
+    mem.goto("/rooms/2")
+    expect(mem.page.locator("html")).to_have_attribute("lang", "fr")
+    wait_until(mem.page, connected)
+
+    mem.page.locator("#chat-input").fill("Bonjour à tous")
+    mem.page.locator("#chat-send").click()
+    expect(fac.page.locator(".chat-line", has_text="Bonjour à tous").locator(".who")).to_have_text("Anonymous 1")
+    expect(mem.page.locator(".chat-line", has_text="Bonjour à tous").locator(".who")).to_have_text("Anonyme 1")
+    expect(mem.page.locator("#chat-members")).to_contain_text("Anonyme 1")
+    expect(fac.page.locator("#chat-members")).to_contain_text("Anonymous 1")

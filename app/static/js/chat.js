@@ -38,6 +38,18 @@
     return isNaN(d) ? "" : d.toLocaleTimeString(lang, { hour: "2-digit", minute: "2-digit" });
   }
 
+  // Anonymous members are "Anonymous N" on the wire and in the database (facilitators name them
+  // that way); each reader sees the label in their own language.
+  function shown(name) {
+    var m = /^Anonymous (\d{1,9})$/.exec(name || "");
+    return m ? t("anonymous_n", { num: m[1] }) : name;
+  }
+  function systemText(i18n, fallback) {
+    var params = {};
+    Object.keys(i18n.params || {}).forEach(function (k) { params[k] = shown(i18n.params[k]); });
+    return window.KindredI18n.system(i18n.msgid, params, fallback);
+  }
+
   function render(msg) {
     if (seen[msg.id]) { return; }
     seen[msg.id] = true;
@@ -48,7 +60,7 @@
     if (msg.kind !== "system") {
       var who = document.createElement("span");
       who.className = "who";
-      who.textContent = msg.author || t("deleted_member");
+      who.textContent = shown(msg.author) || t("deleted_member");
       li.appendChild(who);
     }
     var body = document.createElement("span");
@@ -58,7 +70,7 @@
     } else {
       // Text only: never parsed as HTML. System lines come in English with their message id.
       body.textContent = msg.kind === "system" && msg.i18n && window.KindredI18n
-        ? window.KindredI18n.system(msg.i18n.msgid, msg.i18n.params, msg.body) : msg.body;
+        ? systemText(msg.i18n, msg.body) : msg.body;
     }
     li.appendChild(body);
     var at = document.createElement("time");
@@ -163,8 +175,8 @@
     if (room.pinned) {
       pinnedEl.hidden = false;
       var pinnedBody = room.pinned.kind === "system" && room.pinned.i18n && window.KindredI18n
-        ? window.KindredI18n.system(room.pinned.i18n.msgid, room.pinned.i18n.params, room.pinned.body) : room.pinned.body;
-      pinnedEl.textContent = t("pinned", { text: (room.pinned.author ? room.pinned.author + ": " : "") + pinnedBody });
+        ? systemText(room.pinned.i18n, room.pinned.body) : room.pinned.body;
+      pinnedEl.textContent = t("pinned", { text: (room.pinned.author ? shown(room.pinned.author) + ": " : "") + pinnedBody });
     } else {
       pinnedEl.hidden = true;
       pinnedEl.textContent = "";
@@ -186,7 +198,7 @@
     });
     names.forEach(function (name) {
       var li = document.createElement("li");
-      li.textContent = members[name].facilitator ? t("facilitator_suffix", { name: name }) : name;
+      li.textContent = members[name].facilitator ? t("facilitator_suffix", { name: shown(name) }) : shown(name);
       membersEl.appendChild(li);
     });
     countEl.textContent = String(names.length);
@@ -201,7 +213,7 @@
     queueEl.textContent = "";
     (list || []).forEach(function (name) {
       var li = document.createElement("li");
-      li.textContent = name;
+      li.textContent = shown(name);
       queueEl.appendChild(li);
     });
   }
@@ -260,7 +272,7 @@
   var typingTimer = null;
   socket.on("typing", function (data) {
     if (data.room !== roomId) { return; }
-    typingEl.textContent = t("typing", { name: data.name });
+    typingEl.textContent = t("typing", { name: shown(data.name) });
     clearTimeout(typingTimer);
     typingTimer = setTimeout(function () { typingEl.textContent = ""; }, 3000);
   });
@@ -278,7 +290,7 @@
     if (data.room !== roomId) { return; }
     var li = document.getElementById("m" + data.message_id);
     if (li) { li.classList.add("flagged"); }
-    setStatus(t("may_need_support", { name: data.author || t("a_member"), reasons: data.reasons.join("; ") }), "alert");
+    setStatus(t("may_need_support", { name: shown(data.author) || t("a_member"), reasons: data.reasons.join("; ") }), "alert");
   });
   socket.on("session:ended", function () { window.location.replace("/login?ended=1"); });
 
