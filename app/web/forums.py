@@ -72,13 +72,13 @@ def _get_post(post_id: int) -> Post:
 @bp.get("/c/<slug>")
 @anonymous_pages
 def category(slug: str):
-    cat = forums.get_category_for(_me(), slug)
+    cat = forums.category_view_for(_me(), slug)
     page = forums.category_page(_me(), cat, request.args.get("cursor", type=str))
     return render_template("forums/category.html", page=page, category=cat,
                            membership=_membership(cat))
 
 
-def _membership(cat: Category) -> str | None:
+def _membership(cat: Category | forums.CategoryView) -> str | None:
     me = _me()
     if me is None or not cat.is_group:
         return None
@@ -94,7 +94,7 @@ def _membership(cat: Category) -> str | None:
 @bp.get("/t/<int:thread_id>/<slug>")
 @anonymous_pages
 def thread(thread_id: int, slug: str | None = None):
-    t = _get_thread(thread_id)
+    t = forums.thread_view_for(_me(), thread_id)
     page = forums.thread_page(_me(), t, after=request.args.get("after"), before=request.args.get("before"))
     # Only a signed-in reader gets the reply form (and so a CSRF token and a session cookie).
     form = _compose() if _me() else None
@@ -104,7 +104,7 @@ def thread(thread_id: int, slug: str | None = None):
                            staff=forums.is_staff(_me()), categories=_move_targets(t))
 
 
-def _move_targets(t: Thread) -> list[Category]:
+def _move_targets(t: Thread | forums.ThreadView) -> list[Category]:
     if not forums.is_staff(_me()):
         return []
     return [c for c in forums.list_categories(_me()) if c.id != t.category_id]
