@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, request, url_for
 from flask_babel import lazy_gettext as _l
 
 from app import i18n
@@ -19,12 +19,28 @@ def _room_name(room) -> str:
     return i18n.translate_stored(room.name) if room.kind == "private" else room.name
 
 
+_links: dict[tuple, str] = {}
+
+
+def link(endpoint: str, **values) -> str:
+    """url_for for the links every page carries with the same arguments (static files, the
+    menu): built once per process (and script root) instead of on every page."""
+    key = (request.script_root, endpoint, *sorted(values.items()))
+    url = _links.get(key)
+    if url is None:
+        if len(_links) > 500:  # fixed links only; a bound that is never reached
+            _links.clear()
+        url = _links[key] = url_for(endpoint, **values)
+    return url
+
+
 def register(app: Flask) -> None:
     from app.models import Role
 
     # Dates and numbers (when, day, clock, number) are filters from app.i18n: they follow the
     # page's language.
     app.jinja_env.globals["slugify"] = forums.slugify
+    app.jinja_env.globals["link"] = link
     app.jinja_env.globals["Role"] = Role
     app.jinja_env.globals["js_strings"] = js_i18n.strings
     app.jinja_env.globals["reasons_text"] = safety.reasons_text

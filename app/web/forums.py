@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from app.extensions import db
 from app.models import Category, Post, Thread
@@ -99,9 +100,15 @@ def thread(thread_id: int, slug: str | None = None):
     # Only a signed-in reader gets the reply form (and so a CSRF token and a session cookie).
     form = _compose() if _me() else None
     return render_template("forums/thread.html", page=page, thread=t, form=form,
-                           support=_support_panel(), reactions=forums.REACTIONS,
+                           support=_support_panel(), reactions=_reaction_labels(),
                            share_services=directory.share_choices(_me()),
                            staff=forums.is_staff(_me()), categories=_move_targets(t))
+
+
+def _reaction_labels() -> dict[str, Markup]:
+    """The reaction buttons' words in the reader's language, looked up once for the page (the
+    post loop shows them up to four times a post). Markup, as the lazy strings were."""
+    return {kind: Markup(str(label)) for kind, label in forums.REACTIONS.items()}
 
 
 def _move_targets(t: Thread | forums.ThreadView) -> list[Category]:
