@@ -114,6 +114,20 @@ def _fixed_words(translations) -> dict:
         return words
 
 
+def fixed_markup(msgid: str, translations=None) -> Markup:
+    """{{ _(msgid) }} of a text without values, as an autoescaping template gives it (Markup,
+    %-formatted): looked up once per catalog."""
+    if translations is None:
+        translations = fast_translations()
+    words = _fixed_words(translations)
+    rv = words.get(msgid)
+    if rv is None:
+        if len(words) > 5000:  # texts come from templates and code: a bound that is never reached
+            words.clear()
+        rv = words[msgid] = Markup(translations.ugettext(msgid)) % {}
+    return rv
+
+
 @pass_context
 def _jinja_gettext(__context, __string: str, **variables):
     """Jinja's newstyle gettext (the same result: translated, Markup under autoescape, always
@@ -123,13 +137,7 @@ def _jinja_gettext(__context, __string: str, **variables):
         return translations.ugettext(__string) % variables
     if variables:
         return Markup(translations.ugettext(__string)) % variables
-    words = _fixed_words(translations)
-    rv = words.get(__string)
-    if rv is None:
-        if len(words) > 5000:  # texts come from templates: a bound that is never reached
-            words.clear()
-        rv = words[__string] = Markup(translations.ugettext(__string)) % {}
-    return rv
+    return fixed_markup(__string, translations)
 
 
 @pass_context

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from app import i18n
 from app.services import duty, forums, permissions, safety, sessions, settings
-from app.web import js_i18n
+from app.web import js_i18n, post_list
 from app.web.forms import EmptyForm
 
 ROOM_STATES = {"waiting": _l("waiting"), "open": _l("open"), "ended": _l("ended")}
@@ -41,6 +41,7 @@ def register(app: Flask) -> None:
     # page's language.
     app.jinja_env.globals["slugify"] = forums.slugify
     app.jinja_env.globals["link"] = link
+    app.jinja_env.globals["render_posts"] = post_list.render_posts
     app.jinja_env.globals["Role"] = Role
     app.jinja_env.globals["js_strings"] = js_i18n.strings
     app.jinja_env.globals["reasons_text"] = safety.reasons_text
