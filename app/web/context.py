@@ -42,6 +42,7 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["slugify"] = forums.slugify
     app.jinja_env.globals["link"] = link
     app.jinja_env.globals["render_posts"] = post_list.render_posts
+    app.jinja_env.globals["render_thread_rows"] = post_list.render_thread_rows
     app.jinja_env.globals["Role"] = Role
     app.jinja_env.globals["js_strings"] = js_i18n.strings
     app.jinja_env.globals["reasons_text"] = safety.reasons_text
