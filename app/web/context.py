@@ -8,7 +8,6 @@ from flask_babel import lazy_gettext as _l
 from app import i18n
 from app.services import duty, forums, permissions, safety, sessions, settings
 from app.web import js_i18n, post_list
-from app.web.forms import EmptyForm
 
 ROOM_STATES = {"waiting": _l("waiting"), "open": _l("open"), "ended": _l("ended")}
 
@@ -24,8 +23,8 @@ _links: dict[tuple, str] = {}
 
 def link(endpoint: str, **values) -> str:
     """url_for for the links every page carries with the same arguments (static files, the
-    menu): built once per process (and script root) instead of on every page."""
-    key = (request.script_root, endpoint, *sorted(values.items()))
+    menu, a category): built once per process (and script root) instead of on every page."""
+    key = (request.root_path, endpoint, *values.items())
     url = _links.get(key)
     if url is None:
         if len(_links) > 500:  # fixed links only; a bound that is never reached
@@ -63,7 +62,4 @@ def register(app: Flask) -> None:
             "unread_notifications": forums.unread_notification_count(member),
             "discreet": bool(member and member.discreet_mode),
             "quick_exit_url": settings.get("quick_exit_url"),
-            # Only signed-in pages carry the sign-out form (and so a CSRF token): a reader who is
-            # not signed in gets no session cookie at all.
-            "signout_form": EmptyForm(formdata=None) if member else None,
         }
