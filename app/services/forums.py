@@ -18,7 +18,7 @@ from functools import lru_cache
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, null, or_, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 
 from app.i18n import N_, register_stored, stored
@@ -475,12 +475,15 @@ def thread_page(actor: Member | None, thread: Thread | ThreadView, after: str | 
         for pid, kind, n in execute(_REACTION_COUNTS, {"ids": ids}):
             counts.setdefault(pid, {})[kind] = n
     if actor and ids:
-        for pid, kind in execute(_MY_REACTIONS, {"ids": ids, "me": actor.id}):
-            mine.setdefault(pid, set()).add(kind)
-        marks = set(db.session.scalars(_MY_BOOKMARKS, {"ids": ids, "me": actor.id}))
+        # The reader's reactions and bookmarks on these posts, in one query (kind NULL: a bookmark).
+        for pid, kind in execute(_MY_REACTIONS_AND_BOOKMARKS, {"ids": ids, "me": actor.id}):
+            if kind is None:
+                marks.add(pid)
+            else:
+                mine.setdefault(pid, set()).add(kind)
     if actor:
-        last_read = db.session.scalar(_LAST_READ, params) or 0
-        following = db.session.scalar(_FOLLOWING, params) is not None
+        last_read, following_id = execute(_READ_AND_FOLLOWING, params).one()
+        last_read, following = last_read or 0, following_id is not None
     cards = {}
     shared = [(p.id, p.service_id, p.service_card) for p in rows if p.service_card is not None]
     if shared:
@@ -529,14 +532,18 @@ def _post_page_statement(who: str, direction: str):
 _R = Reaction.__table__.c
 _REACTION_COUNTS = (select(_R.post_id, _R.kind, func.count())
                     .where(_R.post_id.in_(bindparam("ids", expanding=True))).group_by(_R.post_id, _R.kind))
-_MY_REACTIONS = select(_R.post_id, _R.kind).where(_R.post_id.in_(bindparam("ids", expanding=True)),
-                                                   _R.member_id == bindparam("me"))
-_MY_BOOKMARKS = select(Bookmark.__table__.c.post_id).where(
-    Bookmark.__table__.c.member_id == bindparam("me"), Bookmark.__table__.c.post_id.in_(bindparam("ids", expanding=True)))
-_LAST_READ = select(ThreadRead.__table__.c.last_read_post_id).where(
-    ThreadRead.__table__.c.member_id == bindparam("me"), ThreadRead.__table__.c.thread_id == bindparam("thread_id"))
-_FOLLOWING = select(ThreadFollow.__table__.c.id).where(
-    ThreadFollow.__table__.c.member_id == bindparam("me"), ThreadFollow.__table__.c.thread_id == bindparam("thread_id"))
+_B = Bookmark.__table__.c
+_MY_REACTIONS_AND_BOOKMARKS = union_all(
+    select(_R.post_id, _R.kind).where(_R.post_id.in_(bindparam("ids", expanding=True)), _R.member_id == bindparam("me")),
+    select(_B.post_id, null().label("kind")).where(_B.member_id == bindparam("me"),
+                                                   _B.post_id.in_(bindparam("ids", expanding=True))))
+_READ_AND_FOLLOWING = select(
+    select(ThreadRead.__table__.c.last_read_post_id).where(
+        ThreadRead.__table__.c.member_id == bindparam("me"),
+        ThreadRead.__table__.c.thread_id == bindparam("thread_id")).scalar_subquery(),
+    select(ThreadFollow.__table__.c.id).where(
+        ThreadFollow.__table__.c.member_id == bindparam("me"),
+        ThreadFollow.__table__.c.thread_id == bindparam("thread_id")).limit(1).scalar_subquery())
 _FIRST_POST_ID = select(func.min(_P.id)).where(_P.thread_id == bindparam("thread_id"))
 
 
