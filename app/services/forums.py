@@ -18,7 +18,7 @@ from functools import lru_cache
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, bindparam, func, null, or_, select, union_all, update
+from sqlalchemy import and_, bindparam, case, func, literal, null, or_, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 
 from app.i18n import N_, register_stored, stored
@@ -471,15 +471,18 @@ def thread_page(actor: Member | None, thread: Thread | ThreadView, after: str | 
     marks: set[int] = set()
     last_read = 0
     following = False
-    if ids:
+    if ids and not actor:
         for pid, kind, n in execute(_REACTION_COUNTS, {"ids": ids}):
             counts.setdefault(pid, {})[kind] = n
-    if actor and ids:
-        # The reader's reactions and bookmarks on these posts, in one query (kind NULL: a bookmark).
-        for pid, kind in execute(_MY_REACTIONS_AND_BOOKMARKS, {"ids": ids, "me": actor.id}):
+    elif ids:
+        # The reactions on these posts, which of them are the reader's, and the reader's bookmarks
+        # (kind NULL), in one query.
+        for pid, kind, n, is_mine in execute(_REACTIONS_MINE_AND_BOOKMARKS, {"ids": ids, "me": actor.id}):
             if kind is None:
                 marks.add(pid)
-            else:
+                continue
+            counts.setdefault(pid, {})[kind] = n
+            if is_mine:
                 mine.setdefault(pid, set()).add(kind)
     if actor:
         last_read, following_id = execute(_READ_AND_FOLLOWING, params).one()
@@ -533,10 +536,12 @@ _R = Reaction.__table__.c
 _REACTION_COUNTS = (select(_R.post_id, _R.kind, func.count())
                     .where(_R.post_id.in_(bindparam("ids", expanding=True))).group_by(_R.post_id, _R.kind))
 _B = Bookmark.__table__.c
-_MY_REACTIONS_AND_BOOKMARKS = union_all(
-    select(_R.post_id, _R.kind).where(_R.post_id.in_(bindparam("ids", expanding=True)), _R.member_id == bindparam("me")),
-    select(_B.post_id, null().label("kind")).where(_B.member_id == bindparam("me"),
-                                                   _B.post_id.in_(bindparam("ids", expanding=True))))
+_REACTIONS_MINE_AND_BOOKMARKS = union_all(
+    select(_R.post_id, _R.kind, func.count().label("n"),
+           func.max(case((_R.member_id == bindparam("me"), 1), else_=0)).label("mine"))
+    .where(_R.post_id.in_(bindparam("ids", expanding=True))).group_by(_R.post_id, _R.kind),
+    select(_B.post_id, null(), literal(0), literal(1)).where(
+        _B.member_id == bindparam("me"), _B.post_id.in_(bindparam("ids", expanding=True))))
 _READ_AND_FOLLOWING = select(
     select(ThreadRead.__table__.c.last_read_post_id).where(
         ThreadRead.__table__.c.member_id == bindparam("me"),

@@ -155,7 +155,10 @@ def render_thread_rows(rows) -> Markup:
     had, byte for byte)."""
     translations = fast_translations()
     w = {k: fixed_markup(msgid, translations) for k, msgid in _ROW_WORDS.items()}
-    posts_text = Markup(translations.ugettext("last %(when)s"))
+    # Filled with plain % and values escaped here: what Markup(text) % values gives, without its
+    # per-value wrapping (two texts a row).
+    last_text = translations.ugettext("last %(when)s")
+    ungettext = translations.ungettext
     out: list[str] = []
     add = out.append
     for row in rows:
@@ -173,7 +176,7 @@ def render_thread_rows(rows) -> Markup:
         if row.unread:
             add(f' <span class="tag new">{w["new"]}</span>')
         n = t.post_count
-        count = Markup(translations.ungettext("%(num)s post", "%(num)s posts", n)) % {"num": number(n)}
-        add(f'\n    <div class="meta">{_e(row.author)} · {count} · {posts_text % {"when": when(t.last_post_at)}}'
+        count = ungettext("%(num)s post", "%(num)s posts", n) % {"num": _e(number(n))}
+        add(f'\n    <div class="meta">{_e(row.author)} · {count} · {last_text % {"when": when(t.last_post_at)}}'
             f'</div>\n  </li>')
     return Markup("".join(out))
