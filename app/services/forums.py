@@ -228,6 +228,7 @@ def author_label(post: Post) -> str:
     return post.author.pseudonym
 
 
+@lru_cache(maxsize=8192)  # a category page slugs 30 titles, the same ones view after view
 def slugify(title: str) -> str:
     s = re.sub(r"[^\w]+", "-", title.casefold(), flags=re.UNICODE).strip("-")
     return s[:60] or "thread"
