@@ -414,3 +414,16 @@ def test_delete_account_keeping_posts_shows_deleted_member(member, new_member):
                      prefix="delete")
     page = page_text(new_member("later-reader").client.get(f"/t/{tid}"))
     assert "Words worth keeping" in page and "deleted member" in page and "willow" not in page
+
+
+def test_reply_form_under_a_thread_is_fresh_on_every_view(member):
+    # The empty reply form is rendered once per language (app/web/forums.py, _reply_fields) and
+    # its token and submission key filled in per page: each view must get its own key.
+    tid = thread_id(start_thread(member, "off-topic", "Fresh keys", "one"))
+    first = member.client.get(f"/t/{tid}").get_data(as_text=True)
+    second = member.client.get(f"/t/{tid}", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    third = member.client.get(f"/t/{tid}").get_data(as_text=True)
+    assert len({form_key(first), form_key(second), form_key(third)}) == 3
+    assert "SLOT" not in first + second + third
+    assert csrf_token(first) and 'name="body"' in first and 'name="body"' in second
+    assert reply(member, tid, "posted with the form's own key").status_code == 303

@@ -13,11 +13,12 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, case, func, literal, null, or_, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 
 from app.i18n import N_, register_stored, stored
@@ -132,6 +133,73 @@ def get_thread_for(actor: Member | None, thread_id: int) -> Thread:
     return thread
 
 
+# ---------------------------------------------------------------- reading pages, as plain rows
+#
+# The category and thread pages are the forum's busiest: they read their category and thread as
+# plain rows through statements built once (building a select and loading ORM objects cost more
+# than the queries themselves). The same visibility rules as get_category_for / get_thread_for.
+
+_T, _C, _P, _M = Thread.__table__.c, Category.__table__.c, Post.__table__.c, Member.__table__.c
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryView:
+    id: int
+    slug: str
+    name: str
+    description: str
+    is_group: bool
+    archived_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadView:
+    """What the thread page reads of a thread (an ORM Thread has the same attributes)."""
+
+    id: int
+    category_id: int
+    title: str
+    author_id: int | None
+    opener_alias: int | None
+    last_post_at: datetime
+    last_post_id: int | None
+    post_count: int
+    pinned: bool
+    locked: bool
+    hidden_at: datetime | None
+    deleted_at: datetime | None
+    category: CategoryView
+
+
+_CATEGORY_VIEW_COLUMNS = (_C.id, _C.slug, _C.name, _C.description, _C.is_group, _C.archived_at)
+_CATEGORY_BY_SLUG = select(*_CATEGORY_VIEW_COLUMNS).where(_C.slug == bindparam("slug"))
+_THREAD_VIEW_COLUMNS = (_T.id, _T.category_id, _T.title, _T.author_id, _T.opener_alias, _T.last_post_at,
+                        _T.last_post_id, _T.post_count, _T.pinned, _T.locked, _T.hidden_at, _T.deleted_at)
+_THREAD_BY_ID = (select(*_THREAD_VIEW_COLUMNS, *_CATEGORY_VIEW_COLUMNS)
+                 .join(Category.__table__, _C.id == _T.category_id).where(_T.id == bindparam("thread_id")))
+
+
+def category_view_for(actor: Member | None, slug: str) -> CategoryView:
+    """get_category_for as a plain row, for the category page."""
+    row = db.session.execute(_CATEGORY_BY_SLUG, {"slug": slug}).first()
+    if row is None:
+        raise NotFound(_("There's no such category."))
+    return CategoryView(*row)
+
+
+def thread_view_for(actor: Member | None, thread_id: int) -> ThreadView:
+    """get_thread_for as a plain row (its category joined in), for the thread page: the same
+    rules, the same answers."""
+    row = db.session.execute(_THREAD_BY_ID, {"thread_id": thread_id}).first()
+    n = len(_THREAD_VIEW_COLUMNS)
+    thread = ThreadView(*row[:n], category=CategoryView(*row[n:])) if row is not None else None
+    if thread is None or not can_read_category(actor, thread.category):
+        raise NotFound(_("There's no such thread, or it isn't visible to you."))
+    if (thread.deleted_at or thread.hidden_at) and not is_staff(actor):
+        raise NotFound(_("This thread has been removed."))
+    return thread
+
+
 def get_post_for(actor: Member | None, post_id: int) -> Post:
     post = db.session.get(Post, post_id)
     if post is None:
@@ -160,6 +228,7 @@ def author_label(post: Post) -> str:
     return post.author.pseudonym
 
 
+@lru_cache(maxsize=8192)  # a category page slugs 30 titles, the same ones view after view
 def slugify(title: str) -> str:
     s = re.sub(r"[^\w]+", "-", title.casefold(), flags=re.UNICODE).strip("-")
     return s[:60] or "thread"
@@ -280,28 +349,24 @@ def category_page(actor: Member | None, category: Category, cursor: str | None =
     if not page.readable:
         return page
     after = _parse_thread_cursor(cursor)
-    # Plain rows with the opener's pseudonym joined in (no ORM objects on the busiest list page).
-    base = (select(*_THREAD_COLUMNS, Member.pseudonym.label("author_pseudonym"))
-            .outerjoin(Member, Member.id == Thread.author_id)
-            .where(Thread.category_id == category.id))
-    if not is_staff(actor):
-        base = base.where(Thread.deleted_at.is_(None), Thread.hidden_at.is_(None))
+    # Plain rows with the opener's pseudonym joined in (no ORM objects on the busiest list page),
+    # through statements built once.
+    who = "staff" if is_staff(actor) else "reader"
+    params = {"category_id": category.id}
     pinned: list = []
     if after is None:
-        pinned = list(db.session.execute(base.where(Thread.pinned.is_(True))
-                                         .order_by(Thread.last_post_at.desc(), Thread.id.desc()).limit(20)))
-    q = base.where(Thread.pinned.is_(False)).order_by(Thread.last_post_at.desc(), Thread.id.desc())
-    if after:
+        pinned = list(db.session.execute(_thread_list_statement(who, "pinned"), params))
+        threads = list(db.session.execute(_thread_list_statement(who, "first"), params))
+    else:
         stamp, tid = after
-        q = q.where(or_(Thread.last_post_at < stamp, and_(Thread.last_post_at == stamp, Thread.id < tid)))
-    threads = list(db.session.execute(q.limit(THREADS_PER_PAGE + 1)))
+        threads = list(db.session.execute(_thread_list_statement(who, "after"),
+                                          {**params, "stamp": stamp, "cursor": tid}))
     more = len(threads) > THREADS_PER_PAGE
     threads = threads[:THREADS_PER_PAGE]
     everything = pinned + threads
     reads: dict[int, int] = {}
     if actor and everything:
-        reads = dict(db.session.execute(select(ThreadRead.thread_id, ThreadRead.last_read_post_id).where(
-            ThreadRead.member_id == actor.id, ThreadRead.thread_id.in_([t.id for t in everything]))).all())
+        reads = dict(db.session.execute(_THREADS_READ, {"me": actor.id, "ids": [t.id for t in everything]}).all())
 
     def row(t) -> ThreadRow:
         last_read = reads.get(t.id)
@@ -316,6 +381,30 @@ def category_page(actor: Member | None, category: Category, cursor: str | None =
         last = threads[-1]
         page.next_cursor = f"{last.last_post_at.isoformat()}_{last.id}"
     return page
+
+
+@lru_cache(maxsize=None)
+def _thread_list_statement(who: str, part: str):
+    """A category page's threads: pinned ones (first page), then by latest activity, from the
+    start or after a (:stamp, :cursor) keyset; deleted and hidden threads for staff only."""
+    q = (select(*(_T[c.key] for c in _THREAD_COLUMNS), _M.pseudonym.label("author_pseudonym"))
+         .select_from(Thread.__table__).outerjoin(Member.__table__, _M.id == _T.author_id)
+         .where(_T.category_id == bindparam("category_id")))
+    if who != "staff":
+        q = q.where(_T.deleted_at.is_(None), _T.hidden_at.is_(None))
+    order = (_T.last_post_at.desc(), _T.id.desc())
+    if part == "pinned":
+        return q.where(_T.pinned.is_(True)).order_by(*order).limit(20)
+    q = q.where(_T.pinned.is_(False))
+    if part == "after":
+        stamp = bindparam("stamp", type_=Thread.__table__.c.last_post_at.type)
+        q = q.where(or_(_T.last_post_at < stamp, and_(_T.last_post_at == stamp, _T.id < bindparam("cursor"))))
+    return q.order_by(*order).limit(THREADS_PER_PAGE + 1)
+
+
+_THREADS_READ = select(ThreadRead.__table__.c.thread_id, ThreadRead.__table__.c.last_read_post_id).where(
+    ThreadRead.__table__.c.member_id == bindparam("me"),
+    ThreadRead.__table__.c.thread_id.in_(bindparam("ids", expanding=True)))
 
 
 @dataclass
@@ -354,25 +443,26 @@ def _parse_id(value: str | None, name: str) -> int | None:
     return number
 
 
-def thread_page(actor: Member | None, thread: Thread, after: str | None = None,
+def thread_page(actor: Member | None, thread: Thread | ThreadView, after: str | None = None,
                 before: str | None = None, mark_read: bool = True) -> ThreadPage:
     """One page of a thread's posts, keyset on post id (?after=ID or ?before=ID), so a page deep
     in a 10,000-post thread costs the same as the first. Marks what the member saw as read."""
     after_id, before_id = _parse_id(after, "position"), _parse_id(before, "position")
-    # Plain rows with the author's pseudonym joined in: one query, no ORM objects to build (this
-    # is the forum's busiest page).
-    q = (select(*_POST_COLUMNS, Member.pseudonym.label("author_pseudonym"))
-         .outerjoin(Member, Member.id == Post.author_id)
-         .where(Post.thread_id == thread.id, visible_post_filter(actor)))
+    # Plain rows with the author's pseudonym joined in: one query, no ORM objects to build, through
+    # statements built once (this is the forum's busiest page).
+    who = "staff" if is_staff(actor) else ("member" if actor else "anonymous")
+    execute = db.session.execute
+    params = {"thread_id": thread.id, "me": actor.id if actor else None}
     if before_id is not None:
-        rows = list(db.session.execute(q.where(Post.id < before_id).order_by(Post.id.desc()).limit(POSTS_PER_PAGE + 1)))
+        rows = list(execute(_post_page_statement(who, "before"), {**params, "cursor": before_id}))
         has_before = len(rows) > POSTS_PER_PAGE
         rows = list(reversed(rows[:POSTS_PER_PAGE]))
         has_after = True
     else:
         if after_id is not None:
-            q = q.where(Post.id > after_id)
-        rows = list(db.session.execute(q.order_by(Post.id).limit(POSTS_PER_PAGE + 1)))
+            rows = list(execute(_post_page_statement(who, "after"), {**params, "cursor": after_id}))
+        else:
+            rows = list(execute(_post_page_statement(who, "first"), params))
         has_after = len(rows) > POSTS_PER_PAGE
         rows = rows[:POSTS_PER_PAGE]
         has_before = after_id is not None and bool(rows) and rows[0].id > _first_post_id(thread)
@@ -382,29 +472,31 @@ def thread_page(actor: Member | None, thread: Thread, after: str | None = None,
     marks: set[int] = set()
     last_read = 0
     following = False
-    if ids:
-        for pid, kind, n in db.session.execute(select(Reaction.post_id, Reaction.kind, func.count())
-                                               .where(Reaction.post_id.in_(ids)).group_by(Reaction.post_id, Reaction.kind)):
+    if ids and not actor:
+        for pid, kind, n in execute(_REACTION_COUNTS, {"ids": ids}):
             counts.setdefault(pid, {})[kind] = n
-    if actor and ids:
-        for pid, kind in db.session.execute(select(Reaction.post_id, Reaction.kind).where(
-                Reaction.post_id.in_(ids), Reaction.member_id == actor.id)):
-            mine.setdefault(pid, set()).add(kind)
-        marks = set(db.session.scalars(select(Bookmark.post_id).where(Bookmark.member_id == actor.id,
-                                                                      Bookmark.post_id.in_(ids))))
+    elif ids:
+        # The reactions on these posts, which of them are the reader's, and the reader's bookmarks
+        # (kind NULL), in one query.
+        for pid, kind, n, is_mine in execute(_REACTIONS_MINE_AND_BOOKMARKS, {"ids": ids, "me": actor.id}):
+            if kind is None:
+                marks.add(pid)
+                continue
+            counts.setdefault(pid, {})[kind] = n
+            if is_mine:
+                mine.setdefault(pid, set()).add(kind)
     if actor:
-        last_read = db.session.scalar(select(ThreadRead.last_read_post_id).where(
-            ThreadRead.member_id == actor.id, ThreadRead.thread_id == thread.id)) or 0
-        following = db.session.scalar(select(ThreadFollow.id).where(
-            ThreadFollow.member_id == actor.id, ThreadFollow.thread_id == thread.id)) is not None
+        last_read, following_id = execute(_READ_AND_FOLLOWING, params).one()
+        last_read, following = last_read or 0, following_id is not None
     cards = {}
     shared = [(p.id, p.service_id, p.service_card) for p in rows if p.service_card is not None]
     if shared:
         from app.services import directory
 
         cards = directory.cards_for(shared)  # one query, however many cards
-    views = [PostView(p, _row_author(p), bool(actor and p.author_id == actor.id), counts.get(p.id, {}),
-                      mine.get(p.id, set()), p.id in marks, bool(actor) and p.id > last_read and last_read > 0,
+    me = actor.id if actor else None
+    views = [PostView(p, _row_author(p), me is not None and p.author_id == me, counts.get(p.id, {}),
+                      mine.get(p.id, set()), p.id in marks, me is not None and p.id > last_read and last_read > 0,
                       cards.get(p.id))
              for p in rows]
     if actor and mark_read and ids and max(ids) > last_read:
@@ -422,14 +514,53 @@ _POST_COLUMNS = (Post.id, Post.thread_id, Post.author_id, Post.alias_number, Pos
                  Post.service_card, Post.language_not_assessed)
 
 
+@lru_cache(maxsize=None)
+def _post_page_statement(who: str, direction: str):
+    """The post list of a thread page, for a reader (staff, member, anonymous) and a direction
+    (first page, after a post id, before one): the rules of visible_post_filter, as a statement
+    built once with bound parameters (:thread_id, :me, :cursor)."""
+    q = (select(*(_P[c.key] for c in _POST_COLUMNS), _M.pseudonym.label("author_pseudonym"))
+         .select_from(Post.__table__).outerjoin(Member.__table__, _M.id == _P.author_id)
+         .where(_P.thread_id == bindparam("thread_id")))
+    if who == "anonymous":
+        q = q.where(_P.held_at.is_(None))
+    elif who == "member":
+        q = q.where(or_(_P.held_at.is_(None), _P.author_id == bindparam("me")))
+    if direction == "before":
+        return q.where(_P.id < bindparam("cursor")).order_by(_P.id.desc()).limit(POSTS_PER_PAGE + 1)
+    if direction == "after":
+        q = q.where(_P.id > bindparam("cursor"))
+    return q.order_by(_P.id).limit(POSTS_PER_PAGE + 1)
+
+
+_R = Reaction.__table__.c
+_REACTION_COUNTS = (select(_R.post_id, _R.kind, func.count())
+                    .where(_R.post_id.in_(bindparam("ids", expanding=True))).group_by(_R.post_id, _R.kind))
+_B = Bookmark.__table__.c
+_REACTIONS_MINE_AND_BOOKMARKS = union_all(
+    select(_R.post_id, _R.kind, func.count().label("n"),
+           func.max(case((_R.member_id == bindparam("me"), 1), else_=0)).label("mine"))
+    .where(_R.post_id.in_(bindparam("ids", expanding=True))).group_by(_R.post_id, _R.kind),
+    select(_B.post_id, null(), literal(0), literal(1)).where(
+        _B.member_id == bindparam("me"), _B.post_id.in_(bindparam("ids", expanding=True))))
+_READ_AND_FOLLOWING = select(
+    select(ThreadRead.__table__.c.last_read_post_id).where(
+        ThreadRead.__table__.c.member_id == bindparam("me"),
+        ThreadRead.__table__.c.thread_id == bindparam("thread_id")).scalar_subquery(),
+    select(ThreadFollow.__table__.c.id).where(
+        ThreadFollow.__table__.c.member_id == bindparam("me"),
+        ThreadFollow.__table__.c.thread_id == bindparam("thread_id")).limit(1).scalar_subquery())
+_FIRST_POST_ID = select(func.min(_P.id)).where(_P.thread_id == bindparam("thread_id"))
+
+
 def _row_author(row) -> str:
     if row.alias_number is not None:
         return anonymous_label(row.alias_number)
     return row.author_pseudonym or deleted_label()
 
 
-def _first_post_id(thread: Thread) -> int:
-    return db.session.scalar(select(func.min(Post.id)).where(Post.thread_id == thread.id)) or 0
+def _first_post_id(thread: Thread | ThreadView) -> int:
+    return db.session.scalar(_FIRST_POST_ID, {"thread_id": thread.id}) or 0
 
 
 def _mark_read(actor: Member, thread: Thread, post_id: int) -> None:
@@ -775,8 +906,12 @@ def set_following(actor: Member | None, thread: Thread, follow: bool) -> None:
 def unread_notification_count(actor: Member | None) -> int:
     if actor is None:
         return 0
-    return db.session.scalar(select(func.count(Notification.id)).where(
-        Notification.member_id == actor.id, Notification.read_at.is_(None))) or 0
+    return db.session.scalar(_UNREAD_NOTIFICATIONS, {"me": actor.id}) or 0
+
+
+# Asked on every page a member sees (the menu's badge): built once.
+_UNREAD_NOTIFICATIONS = select(func.count(Notification.__table__.c.id)).where(
+    Notification.__table__.c.member_id == bindparam("me"), Notification.__table__.c.read_at.is_(None))
 
 
 def notifications(actor: Member | None, limit: int = 50) -> list[Notification]:

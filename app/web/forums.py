@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from markupsafe import Markup, escape
 
 from app.extensions import db
 from app.models import Category, Post, Thread
@@ -72,13 +73,13 @@ def _get_post(post_id: int) -> Post:
 @bp.get("/c/<slug>")
 @anonymous_pages
 def category(slug: str):
-    cat = forums.get_category_for(_me(), slug)
+    cat = forums.category_view_for(_me(), slug)
     page = forums.category_page(_me(), cat, request.args.get("cursor", type=str))
     return render_template("forums/category.html", page=page, category=cat,
                            membership=_membership(cat))
 
 
-def _membership(cat: Category) -> str | None:
+def _membership(cat: Category | forums.CategoryView) -> str | None:
     me = _me()
     if me is None or not cat.is_group:
         return None
@@ -94,17 +95,56 @@ def _membership(cat: Category) -> str | None:
 @bp.get("/t/<int:thread_id>/<slug>")
 @anonymous_pages
 def thread(thread_id: int, slug: str | None = None):
-    t = _get_thread(thread_id)
+    t = forums.thread_view_for(_me(), thread_id)
     page = forums.thread_page(_me(), t, after=request.args.get("after"), before=request.args.get("before"))
     # Only a signed-in reader gets the reply form (and so a CSRF token and a session cookie).
-    form = _compose() if _me() else None
-    return render_template("forums/thread.html", page=page, thread=t, form=form,
-                           support=_support_panel(), reactions=forums.REACTIONS,
-                           share_services=directory.share_choices(_me()),
-                           staff=forums.is_staff(_me()), categories=_move_targets(t))
+    services = directory.share_choices(_me())
+    return render_template("forums/thread.html", page=page, thread=t,
+                           reply_fields=_reply_fields(services) if _me() else None,
+                           support=_support_panel(), reactions=_reaction_labels(),
+                           share_services=services, staff=forums.is_staff(_me()), categories=_move_targets(t))
 
 
-def _move_targets(t: Thread) -> list[Category]:
+# The reply form under a thread is always empty: WTForms' widgets cost ~0.45 ms to render it, on
+# every page a member reads. It is rendered once per language and list of shareable services,
+# with these placeholders where the two values that change go (the CSRF token and the submission
+# key), and those are filled in on each page. Neither placeholder can occur in anything else the
+# form shows (labels, hints, service names are escaped text without these ASCII runs).
+_TOKEN_SLOT, _KEY_SLOT = "KINDRED-CSRF-SLOT-7f3a", "KINDRED-KEY-SLOT-7f3a"
+_REPLY_FIELDS_MAX = 200
+
+
+def _reply_fields(services: list[tuple[int, str]]) -> Markup:
+    from flask_wtf.csrf import generate_csrf
+
+    from app.i18n import fast_translations
+
+    translations = fast_translations()
+    try:
+        made = translations._kindred_reply_fields
+    except AttributeError:
+        made = translations._kindred_reply_fields = {}
+    key = (request.root_path, tuple(services))
+    html = made.get(key)
+    if html is None:
+        form = ComposeForm(formdata=None)
+        form.csrf_token.current_token = _TOKEN_SLOT
+        form.submission_key.data = _KEY_SLOT
+        html = render_template("forums/_reply_fields.html", form=form, share_services=services)
+        if len(made) >= _REPLY_FIELDS_MAX:
+            made.clear()
+        made[key] = html
+    return Markup(html.replace(_TOKEN_SLOT, str(escape(generate_csrf())))
+                  .replace(_KEY_SLOT, str(escape(forums.new_submission_key()))))
+
+
+def _reaction_labels() -> dict[str, Markup]:
+    """The reaction buttons' words in the reader's language, looked up once for the page (the
+    post loop shows them up to four times a post). Markup, as the lazy strings were."""
+    return {kind: Markup(str(label)) for kind, label in forums.REACTIONS.items()}
+
+
+def _move_targets(t: Thread | forums.ThreadView) -> list[Category]:
     if not forums.is_staff(_me()):
         return []
     return [c for c in forums.list_categories(_me()) if c.id != t.category_id]

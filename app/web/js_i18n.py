@@ -15,7 +15,15 @@ from app import i18n
 
 
 def strings(group: str = "common") -> dict[str, object]:
-    return _GROUPS[group]()
+    # The same for every page in a language: made once per catalog (every base page asks).
+    translations = i18n.fast_translations()
+    try:
+        made = translations._kindred_js_strings
+    except AttributeError:
+        made = translations._kindred_js_strings = {}
+    if group not in made:
+        made[group] = _GROUPS[group]()
+    return made[group]
 
 
 def _common() -> dict[str, object]:
