@@ -179,6 +179,19 @@ def test_throttle_per_name_is_not_fooled_by_case_or_width(app, member):
     assert Member(app.test_client(), "willow", PASSPHRASE).login().status_code == 429
 
 
+def test_rate_limits_are_on_writes_only(app):
+    """A GET or HEAD skips Flask-Limiter's check (app/__init__.py: _limit_writes_only): safe only
+    while every limit is declared for POST alone and none is default or application-wide."""
+    from app.extensions import limiter
+
+    declared = [lim for group in limiter.limit_manager._decorated_limits.values() for lim in group]
+    assert declared, "no limits found: the check below would prove nothing"
+    for lim in declared:
+        assert lim.methods and set(lim.methods) <= {"post"}, lim
+    assert not any(app.config.get(k) for k in ("RATELIMIT_DEFAULT", "RATELIMIT_APPLICATION", "RATELIMIT_META"))
+    assert limiter._check_request_limit not in app.before_request_funcs[None]
+
+
 def test_sign_in_is_throttled_per_address(make_app):
     app = make_app(LOGIN_LIMIT_PER_ADDRESS="5 per minute")
     client = app.test_client()
