@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from flask import current_app
+from flask import current_app, g, has_app_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, bindparam, case, func, literal, null, or_, select, union_all, update
@@ -440,6 +440,7 @@ class ThreadPage:
     last_id: int | None
     following: bool
     total: int
+    unread_notifications: int | None = None  # the reader's, read with the page (None: not signed in)
 
 
 def _parse_id(value: str | None, name: str) -> int | None:
@@ -497,7 +498,7 @@ def thread_page(actor: Member | None, thread: Thread | ThreadView, after: str | 
             if is_mine:
                 mine.setdefault(pid, set()).add(kind)
     if actor:
-        last_read, following_id = execute(_READ_AND_FOLLOWING, params).one()
+        last_read, following_id, unread_notifications = execute(_READ_AND_FOLLOWING, params).one()
         last_read, following = last_read or 0, following_id is not None
     cards = {}
     shared = [(p.id, p.service_id, p.service_card) for p in rows if p.service_card is not None]
@@ -513,7 +514,8 @@ def thread_page(actor: Member | None, thread: Thread | ThreadView, after: str | 
     if actor and mark_read and ids and max(ids) > last_read:
         _mark_read(actor, thread, max(ids))
     return ThreadPage(thread, views, has_before, has_after, ids[0] if ids else None,
-                      ids[-1] if ids else None, following, thread.post_count)
+                      ids[-1] if ids else None, following, thread.post_count,
+                      (unread_notifications or 0) if actor else None)
 
 
 _THREAD_COLUMNS = (Thread.id, Thread.title, Thread.author_id, Thread.opener_alias, Thread.last_post_at,
@@ -554,13 +556,18 @@ _REACTIONS_MINE_AND_BOOKMARKS = union_all(
     .where(_R.post_id.in_(bindparam("ids", expanding=True))).group_by(_R.post_id, _R.kind),
     select(_B.post_id, null(), literal(0), literal(1)).where(
         _B.member_id == bindparam("me"), _B.post_id.in_(bindparam("ids", expanding=True))))
+# The reader's read marker and follow for the thread, and their unread notifications (the menu's
+# badge on this page; unread_notification_count would otherwise ask in a query of its own).
 _READ_AND_FOLLOWING = select(
     select(ThreadRead.__table__.c.last_read_post_id).where(
         ThreadRead.__table__.c.member_id == bindparam("me"),
         ThreadRead.__table__.c.thread_id == bindparam("thread_id")).scalar_subquery(),
     select(ThreadFollow.__table__.c.id).where(
         ThreadFollow.__table__.c.member_id == bindparam("me"),
-        ThreadFollow.__table__.c.thread_id == bindparam("thread_id")).limit(1).scalar_subquery())
+        ThreadFollow.__table__.c.thread_id == bindparam("thread_id")).limit(1).scalar_subquery(),
+    select(func.count(Notification.__table__.c.id)).where(
+        Notification.__table__.c.member_id == bindparam("me"),
+        Notification.__table__.c.read_at.is_(None)).scalar_subquery())
 _FIRST_POST_ID = select(func.min(_P.id)).where(_P.thread_id == bindparam("thread_id"))
 
 
@@ -917,6 +924,10 @@ def set_following(actor: Member | None, thread: Thread, follow: bool) -> None:
 def unread_notification_count(actor: Member | None) -> int:
     if actor is None:
         return 0
+    # A page that read the count with its own queries a moment ago (the thread page) leaves it here.
+    known = g.get("kindred_unread_notifications") if has_app_context() else None
+    if known is not None and known[0] == actor.id:
+        return known[1]
     return _run(_UNREAD_NOTIFICATIONS, {"me": actor.id}).scalar() or 0
 
 

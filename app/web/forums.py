@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
@@ -97,6 +97,8 @@ def _membership(cat: Category | forums.CategoryView) -> str | None:
 def thread(thread_id: int, slug: str | None = None):
     t = forums.thread_view_for(_me(), thread_id)
     page = forums.thread_page(_me(), t, after=request.args.get("after"), before=request.args.get("before"))
+    if page.unread_notifications is not None:  # the menu's badge, read with the page (nothing writes after)
+        g.kindred_unread_notifications = (_me().id, page.unread_notifications)
     # Only a signed-in reader gets the reply form (and so a CSRF token and a session cookie).
     services = directory.share_choices(_me())
     return render_template("forums/thread.html", page=page, thread=t,
