@@ -95,6 +95,7 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
+    _limit_writes_only(app, limiter)
     from app import i18n
 
     i18n.init_app(app)
@@ -116,6 +117,28 @@ def _init_extensions(app: Flask) -> None:
         engineio_logger=False,
         max_http_buffer_size=1024 * 1024,  # per-event limits are checked by services, with an error ack
     )
+
+
+def _limit_writes_only(app: Flask, limiter) -> None:
+    """Every rate limit Kindred sets is on a POST (joining, signing in, recovery: `methods=["POST"]`,
+    tests/test_sessions.py checks that each one says so) and there are no default or application-wide
+    limits, so a GET or HEAD is never limited; Flask-Limiter still spent ~35 µs on every page
+    finding that out. Its check runs for every other method, as before."""
+    if any(app.config.get(k) for k in ("RATELIMIT_DEFAULT", "RATELIMIT_APPLICATION", "RATELIMIT_META")):
+        return  # limits that may apply to reads: keep the full check
+    from flask import request
+
+    funcs = app.before_request_funcs.setdefault(None, [])
+    check = limiter._check_request_limit
+    if check not in funcs:
+        return
+
+    def _check_request_limit_unless_reading():
+        if request.method == "GET" or request.method == "HEAD":
+            return None
+        return check()
+
+    funcs[funcs.index(check)] = _check_request_limit_unless_reading
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -258,6 +258,22 @@ def test_bookmarks_and_follow(member, new_member):
     assert "willow replied in “Worth keeping”" in notes
 
 
+def test_the_thread_page_badge_counts_unread_notifications(member, new_member):
+    """The thread page reads the badge's count with its own queries (not the menu's query): the
+    same number, on the page where it changes too."""
+    tid = thread_id(start_thread(member, "off-topic", "Badges", "Counting."))
+    friend = new_member("Blue Heron")
+    reply(friend, tid, "First.")
+    other = thread_id(start_thread(friend, "off-topic", "Elsewhere", "Hello @willow"))
+    html = member.client.get(f"/t/{tid}").get_data(as_text=True)
+    assert re.search(r'Notifications <span class="badge">2<', html)
+    assert re.search(r'Notifications <span class="badge">2<', member.client.get(f"/t/{other}").get_data(as_text=True))
+    assert 'class="badge"' not in friend.client.get(f"/t/{tid}").get_data(as_text=True)  # theirs, not the page's
+    post_button(member, "/notifications", "/notifications/read")
+    assert 'class="badge"' not in member.client.get(f"/t/{tid}").get_data(as_text=True)
+    assert 'class="badge"' not in member.client.get("/c/off-topic").get_data(as_text=True)
+
+
 def test_notifications_for_replies_mentions_and_badge(member, new_member):
     tid = thread_id(start_thread(member, "off-topic", "Music", "What are you listening to?"))
     friend = new_member("Blue Heron")

@@ -179,6 +179,19 @@ def test_throttle_per_name_is_not_fooled_by_case_or_width(app, member):
     assert Member(app.test_client(), "willow", PASSPHRASE).login().status_code == 429
 
 
+def test_rate_limits_are_on_writes_only(app):
+    """A GET or HEAD skips Flask-Limiter's check (app/__init__.py: _limit_writes_only): safe only
+    while every limit is declared for POST alone and none is default or application-wide."""
+    from app.extensions import limiter
+
+    declared = [lim for group in limiter.limit_manager._decorated_limits.values() for lim in group]
+    assert declared, "no limits found: the check below would prove nothing"
+    for lim in declared:
+        assert lim.methods and set(lim.methods) <= {"post"}, lim
+    assert not any(app.config.get(k) for k in ("RATELIMIT_DEFAULT", "RATELIMIT_APPLICATION", "RATELIMIT_META"))
+    assert limiter._check_request_limit not in app.before_request_funcs[None]
+
+
 def test_sign_in_is_throttled_per_address(make_app):
     app = make_app(LOGIN_LIMIT_PER_ADDRESS="5 per minute")
     client = app.test_client()
@@ -208,3 +221,81 @@ def test_suspension_ends_sessions_and_blocks_sign_in(app, admin, member):
     assert r.status_code == 400 and "suspended" in page_text(r)
     admin.post_form(page, f"{page}/unsuspend", {}, prefix="unsuspend")
     assert member.login().status_code == 302
+
+
+def test_the_signed_in_lookup_builds_what_the_orm_loads(app, admin, member):
+    """sessions._load_session reads the session, member and roles as plain rows and makes the ORM
+    objects itself: the same values as the ORM's own query, persistent, nothing pending, and no
+    query when any of it is read."""
+    import hashlib
+
+    from flask import session as cookie
+    from sqlalchemy import event, inspect
+
+    from app.extensions import db
+    from app.models import AuthSession
+    from app.services import accounts, sessions
+
+    with app.app_context():
+        mid = accounts.find_by_pseudonym(member.pseudonym).id
+    page = f"/admin/members/{mid}"
+    for role in ("peer", "facilitator"):
+        admin.post_form(page, f"{page}/roles", {"grant-role": role}, prefix="grant")
+    token = "a-test-token"
+    with app.app_context():
+        db.session.add(AuthSession(token_hash=hashlib.sha256(token.encode()).hexdigest(), member_id=mid))
+        db.session.commit()
+
+    def columns(obj):
+        return {a.key: getattr(obj, a.key) for a in inspect(type(obj)).column_attrs}
+
+    with app.test_request_context("/"):
+        cookie["sid"] = token
+        theirs = db.session.execute(sessions._SESSION_BY_TOKEN, {"token_hash": sessions._token_hash(token)}
+                                    ).unique().scalar_one()
+        expected = (columns(theirs), columns(theirs.member),
+                    sorted((columns(r)["id"], columns(r)["role"], columns(r)["granted_at"]) for r in theirs.member.roles))
+        db.session.expunge_all()
+        statements = []
+        listener = lambda *args, **kw: statements.append(args[2])  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            row = sessions._row_for(cookie)
+            assert len(statements) == 1  # the one lookup
+            got = (columns(row), columns(row.member),
+                   sorted((r.id, r.role, r.granted_at) for r in row.member.roles))
+            assert got == expected
+            assert [r.member for r in row.member.roles] == [row.member] * 2
+            assert row.member.has_role("peer") and row.member.has_role("facilitator")
+            assert not row.member.has_role("admin")
+            assert len(statements) == 1  # reading all of it asked nothing more
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        for obj in (row, row.member, *row.member.roles):
+            state = inspect(obj)
+            assert state.persistent and not state.modified and not state.expired_attributes and not state.unloaded
+        assert not db.session.dirty and not db.session.new
+        # With objects already in the session (a socket handler, a page after sign-in), the ORM's
+        # query is used, so the member is the one the session holds, never a second copy.
+        assert sessions._row_for(cookie).member is db.session.get(type(row.member), mid)
+
+
+def test_role_changes_and_suspension_apply_on_the_next_page(app, admin, member, categories):
+    """Nothing about a signed-in session is kept between requests: a role granted or revoked
+    changes the member's very next page, and a suspension ends it."""
+    from tests.forum_helpers import start_thread, thread_id
+
+    from app.services import accounts
+
+    tid = thread_id(start_thread(member, "off-topic", "Roles on the next page", "Hello."))
+    with app.app_context():
+        mid = accounts.find_by_pseudonym(member.pseudonym).id
+    page = f"/admin/members/{mid}"
+    assert "Moderate this thread" not in page_text(member.client.get(f"/t/{tid}"))
+    admin.post_form(page, f"{page}/roles", {"grant-role": "peer"}, prefix="grant")
+    assert "Moderate this thread" in page_text(member.client.get(f"/t/{tid}"))
+    admin.post_form(page, f"{page}/roles/peer/revoke", {}, prefix="revoke")
+    assert "Moderate this thread" not in page_text(member.client.get(f"/t/{tid}"))
+    assert 'data-signed-in="1"' in member.client.get(f"/t/{tid}").get_data(as_text=True)
+    admin.post_form(page, f"{page}/suspend", {"suspend-reason": "Repeated threats in chat"}, prefix="suspend")
+    assert 'data-signed-in="1"' not in member.client.get(f"/t/{tid}").get_data(as_text=True)

@@ -15,10 +15,11 @@ from collections.abc import MutableMapping
 
 from flask import current_app, g, session
 from sqlalchemy import bindparam, delete, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
-from app.models import AuthSession, Member
+from app.models import AuthSession, Member, MemberRole
 from app.models.base import utcnow
 from app.services import events
 
@@ -49,16 +50,67 @@ def start(member: Member) -> AuthSession:
 
 
 # Every page a member sees asks this: the session, its member and the member's roles in one query
-# (roles would otherwise be a second, selectin query), through a statement built once.
+# (roles would otherwise be a second, selectin query), through a statement built once. Used when
+# this database session already holds ORM objects (a socket handler, a page after sign-in), so the
+# ORM reconciles them with what it loads.
 _SESSION_BY_TOKEN = (select(AuthSession).options(joinedload(AuthSession.member).joinedload(Member.roles))
                      .where(AuthSession.token_hash == bindparam("token_hash")))
+
+# The same query as plain rows (one per role; a member without roles gives one row with NULL role
+# columns), from which the three kinds of objects are made as the ORM would load them: every column
+# set, attached to the session as persistent. The ORM's loading of a three-entity joined eager
+# query cost ~75 µs of the ~105 µs this took on every page a member reads; this costs ~45.
+_AS, _MB, _MR = AuthSession.__table__, Member.__table__, MemberRole.__table__
+_SESSION_ROWS = (select(*_AS.c, *_MB.c, *_MR.c)
+                 .select_from(_AS.join(_MB, _MB.c.id == _AS.c.member_id).outerjoin(_MR, _MR.c.member_id == _MB.c.id))
+                 .where(_AS.c.token_hash == bindparam("token_hash")).order_by(_MR.c.id))
+
+
+def _attribute_names(model, table) -> tuple[str, ...]:
+    mapper = model.__mapper__
+    return tuple(mapper.get_property_by_column(c).key for c in table.c)
+
+
+_SESSION_SLICES = []  # (new instance, attribute names, start, end) for AuthSession, Member, MemberRole
+_start = 0
+for _model, _table in ((AuthSession, _AS), (Member, _MB), (MemberRole, _MR)):
+    _names = _attribute_names(_model, _table)
+    _SESSION_SLICES.append((_model.__mapper__.class_manager.new_instance, _names, _start, _start + len(_names)))
+    _start += len(_names)
+del _start, _model, _table, _names
+
+
+def _built(slot: int, row) -> object:
+    """An instance as loaded: its columns in __dict__, then made detached (identity key set, the
+    values its committed state, nothing pending), to be attached by session.add."""
+    new, names, start, end = _SESSION_SLICES[slot]
+    obj = new()
+    obj.__dict__.update(zip(names, row[start:end]))
+    make_transient_to_detached(obj)
+    return obj
+
+
+def _load_session(token_hash: str) -> AuthSession | None:
+    sess = db.session()
+    if len(sess.identity_map):  # objects loaded already: the ORM must reconcile (never duplicate) them
+        return sess.execute(_SESSION_BY_TOKEN, {"token_hash": token_hash}).unique().scalar_one_or_none()
+    rows = sess.connection().execute(_SESSION_ROWS, {"token_hash": token_hash}).all()  # Core: no ORM dispatch
+    if not rows:
+        return None
+    row = _built(0, rows[0])
+    member = _built(1, rows[0])
+    role_id_at = _SESSION_SLICES[2][2]
+    set_committed_value(member, "roles", [_built(2, r) for r in rows if r[role_id_at] is not None])
+    set_committed_value(row, "member", member)
+    sess.add(row)  # and, by cascade, the member and the roles: persistent, no SQL
+    return row
 
 
 def _row_for(store: MutableMapping) -> AuthSession | None:
     token = store.get("sid")
     if not isinstance(token, str) or not token:
         return None
-    row = db.session.execute(_SESSION_BY_TOKEN, {"token_hash": _token_hash(token)}).unique().scalar_one_or_none()
+    row = _load_session(_token_hash(token))
     if row is None:
         return None
     age = utcnow() - row.created_at

@@ -44,6 +44,7 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["render_thread_rows"] = post_list.render_thread_rows
     app.jinja_env.globals["Role"] = Role
     app.jinja_env.globals["js_strings"] = js_i18n.strings
+    app.jinja_env.globals["js_strings_attribute"] = js_i18n.strings_attribute
     app.jinja_env.globals["reasons_text"] = safety.reasons_text
     app.jinja_env.globals["room_name"] = _room_name
     app.jinja_env.globals["targets"] = duty.TARGETS

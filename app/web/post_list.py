@@ -52,9 +52,25 @@ def render_posts(posts, *, thread, me, staff: bool, is_admin: bool, reactions: d
     add = out.append
     service_card = None
     if me:
+        # A member's forms and actions, made once a page: per post only the id and the counts vary.
         token = _e(csrf)
         quote_ok = not thread.locked
         quote_prefix = f'<li><a href="/t/{_e(thread.id)}/reply?quote='
+        react_rest = f'/react" class="reactions">\n        <input type="hidden" name="csrf_token" value="{token}">'
+        buttons = [(kind, f'\n        <button type="submit" name="kind" value="{kind}" class="reaction" '
+                          f'aria-pressed="false">{label}',
+                    f'\n        <button type="submit" name="kind" value="{kind}" class="reaction on" '
+                    f'aria-pressed="true">{label}') for kind, label in reactions.items()]
+        bookmark_rest = (f'/bookmark" class="inline-form"><input type="hidden" name="csrf_token" value="{token}">'
+                         f'<button type="submit" class="link-button">')
+        bookmark_done = (f'{bookmark_rest}{w["unbookmark"]}</button></form></li>', f'{bookmark_rest}{w["bookmark"]}'
+                         f'</button></form></li>')
+        own_support = f'">{w["edit"]}</a></li>\n        <li><a href="/support">{w["support"]}</a></li>\n        <li><form method="post" action="/p/'
+        own_rest = (f'/delete" class="inline-form confirm" data-confirm="{w["confirm_delete"]}"><input type="hidden" '
+                    f'name="csrf_token" value="{token}"><button type="submit" class="link-button">{w["delete"]}'
+                    f'</button></form></li>')
+        others_report = f'/report">{w["report"]}</a></li>\n        <li><a href="/p/'
+        others_rest = f'/worried">{w["worried"]}</a></li>'
     for v in posts:
         p = v.post
         pid = p.id
@@ -97,15 +113,12 @@ def render_posts(posts, *, thread, me, staff: bool, is_admin: bool, reactions: d
         add('\n    <footer class="post-foot">')
         counts = v.reactions
         if me and not hidden:
-            add(f'\n      <form method="post" action="/p/{pid}/react" class="reactions">\n'
-                f'        <input type="hidden" name="csrf_token" value="{token}">')
+            add(f'\n      <form method="post" action="/p/{pid}{react_rest}')
             mine = v.my_reactions
-            for kind, label in reactions.items():
-                on = kind in mine
+            for kind, off, on in buttons:
                 n = counts.get(kind)
-                add(f'\n        <button type="submit" name="kind" value="{kind}" class="reaction{" on" if on else ""}" '
-                    f'aria-pressed="{"true" if on else "false"}">{label}'
-                    f'{f" <span class={chr(34)}count{chr(34)}>{_e(number(n))}</span>" if n else ""}</button>')
+                add(f'{on if kind in mine else off} <span class="count">{_e(number(n))}</span></button>' if n
+                    else f'{on if kind in mine else off}</button>')
             add("\n      </form>")
         elif counts:
             add('\n      <p class="reactions">')
@@ -118,18 +131,11 @@ def render_posts(posts, *, thread, me, staff: bool, is_admin: bool, reactions: d
             add('\n      <ul class="post-actions">')
             if quote_ok and not hidden:
                 add(f'{quote_prefix}{pid}">{w["quote"]}</a></li>')
-            add(f'\n        <li><form method="post" action="/p/{pid}/bookmark" class="inline-form">'
-                f'<input type="hidden" name="csrf_token" value="{token}"><button type="submit" class="link-button">'
-                f'{w["unbookmark"] if v.bookmarked else w["bookmark"]}</button></form></li>')
+            add(f'\n        <li><form method="post" action="/p/{pid}{bookmark_done[0] if v.bookmarked else bookmark_done[1]}')
             if v.is_mine and not hidden:
-                add(f'\n        <li><a href="/p/{pid}/edit">{w["edit"]}</a></li>\n        <li><a href="/support">'
-                    f'{w["support"]}</a></li>\n        <li><form method="post" action="/p/{pid}/delete" '
-                    f'class="inline-form confirm" data-confirm="{w["confirm_delete"]}"><input type="hidden" '
-                    f'name="csrf_token" value="{token}"><button type="submit" class="link-button">{w["delete"]}'
-                    f'</button></form></li>')
+                add(f'\n        <li><a href="/p/{pid}/edit{own_support}{pid}{own_rest}')
             elif not v.is_mine:
-                add(f'\n        <li><a href="/p/{pid}/report">{w["report"]}</a></li>\n        <li><a href="/p/{pid}/'
-                    f'worried">{w["worried"]}</a></li>')
+                add(f'\n        <li><a href="/p/{pid}{others_report}{pid}{others_rest}')
             if staff:
                 if held:
                     add(f'<li><a href="{_e(url_for("forums.moderate_post", post_id=pid, action="release"))}">'
