@@ -144,13 +144,24 @@ class Member:
 
     def socket(self, namespace: str, reconnection: bool = False,
                events=("message:new", "room:presence", "flag:new", "server:status")) -> socketio_client.Client:
-        sio = socketio_client.Client(reconnection=reconnection, reconnection_delay=0.2,
-                                     reconnection_delay_max=1, ssl_verify=True,
-                                     websocket_extra_options={"sslopt": {"ca_certs": self.stack.ca}})
-        for event in events:
-            sio.on(event, self._recorder(event), namespace=namespace)
-        sio.connect(self.stack.url, namespaces=[namespace], headers={"Cookie": self.cookie_header()},
-                    transports=["websocket"], wait_timeout=10)
+        # As chat.js does, a client that can't connect tries again: a worker gunicorn has just
+        # restarted (after the kill -9 test) can take a while to answer its first connection on
+        # a loaded 2-core machine. Three tries; the last failure is raised.
+        for attempt in range(3):
+            sio = socketio_client.Client(reconnection=reconnection, reconnection_delay=0.2,
+                                         reconnection_delay_max=1, ssl_verify=True,
+                                         websocket_extra_options={"sslopt": {"ca_certs": self.stack.ca}})
+            for event in events:
+                sio.on(event, self._recorder(event), namespace=namespace)
+            try:
+                sio.connect(self.stack.url, namespaces=[namespace], headers={"Cookie": self.cookie_header()},
+                            transports=["websocket"], wait_timeout=10)
+                break
+            except socketio_client.exceptions.ConnectionError:
+                sio.disconnect()
+                if attempt == 2:
+                    raise
+                time.sleep(1)
         self.sio = sio
         return sio
 
