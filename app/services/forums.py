@@ -130,7 +130,11 @@ def get_thread_for(actor: Member | None, thread_id: int) -> Thread:
     an outsider a group thread exists)."""
     found = db.session.execute(select(Thread, Category).join(Category, Category.id == Thread.category_id)
                                .where(Thread.id == thread_id)).first()
-    thread = found[0] if found else None
+    return _readable(actor, found[0] if found else None)
+
+
+def _readable(actor: Member | None, thread):
+    """The thread (ORM or ThreadView) if actor may read it; NotFound otherwise."""
     if thread is None or not can_read_category(actor, thread.category):
         raise NotFound(_("There's no such thread, or it isn't visible to you."))
     if (thread.deleted_at or thread.hidden_at) and not is_staff(actor):
@@ -204,12 +208,7 @@ def thread_view_for(actor: Member | None, thread_id: int) -> ThreadView:
     rules, the same answers."""
     row = _run(_THREAD_BY_ID, {"thread_id": thread_id}).first()
     n = len(_THREAD_VIEW_COLUMNS)
-    thread = ThreadView(*row[:n], category=CategoryView(*row[n:])) if row is not None else None
-    if thread is None or not can_read_category(actor, thread.category):
-        raise NotFound(_("There's no such thread, or it isn't visible to you."))
-    if (thread.deleted_at or thread.hidden_at) and not is_staff(actor):
-        raise NotFound(_("This thread has been removed."))
-    return thread
+    return _readable(actor, ThreadView(*row[:n], category=CategoryView(*row[n:])) if row is not None else None)
 
 
 def get_post_for(actor: Member | None, post_id: int) -> Post:
@@ -224,11 +223,23 @@ def get_post_for(actor: Member | None, post_id: int) -> Post:
 
 def visible_post_filter(actor: Member | None):
     """A SQL condition on Post: held posts only for their writer and staff."""
-    if is_staff(actor):
-        return Post.id.isnot(None)
-    if actor is None:
-        return Post.held_at.is_(None)
-    return or_(Post.held_at.is_(None), Post.author_id == actor.id)
+    condition = _visible_posts(_reader(actor), actor.id if actor else None)
+    return Post.id.isnot(None) if condition is None else condition
+
+
+def _reader(actor: Member | None) -> str:
+    return "staff" if is_staff(actor) else ("member" if actor else "anonymous")
+
+
+def _visible_posts(reader: str, me):
+    """The rule itself, for a kind of reader (_reader) and their id (a value, or a bound parameter
+    in a statement built once): held posts only for their writer and staff. None: every post."""
+    if reader == "staff":
+        return None
+    held_at = Post.__table__.c.held_at
+    if reader == "anonymous":
+        return held_at.is_(None)
+    return or_(held_at.is_(None), Post.__table__.c.author_id == me)
 
 
 def author_label(post: Post) -> str:
@@ -480,7 +491,7 @@ def thread_page(actor: Member | None, thread: Thread | ThreadView, after: str | 
     after_id, before_id = _parse_id(after, "position"), _parse_id(before, "position")
     # Plain rows with the author's pseudonym joined in: one query, no ORM objects to build, through
     # statements built once (this is the forum's busiest page).
-    who = "staff" if is_staff(actor) else ("member" if actor else "anonymous")
+    who = _reader(actor)
     execute = db.session.connection().execute  # Core statements only (see _run)
     params = {"thread_id": thread.id, "me": actor.id if actor else None}
     if before_id is not None:
@@ -554,10 +565,9 @@ def _post_page_statement(who: str, direction: str):
     q = (select(*(_P[c.key] for c in _POST_COLUMNS), _M.pseudonym.label("author_pseudonym"))
          .select_from(Post.__table__).outerjoin(Member.__table__, _M.id == _P.author_id)
          .where(_P.thread_id == bindparam("thread_id")))
-    if who == "anonymous":
-        q = q.where(_P.held_at.is_(None))
-    elif who == "member":
-        q = q.where(or_(_P.held_at.is_(None), _P.author_id == bindparam("me")))
+    visible = _visible_posts(who, bindparam("me"))
+    if visible is not None:
+        q = q.where(visible)
     if direction == "before":
         return q.where(_P.id < bindparam("cursor")).order_by(_P.id.desc()).limit(POSTS_PER_PAGE + 1)
     if direction == "after":
