@@ -128,14 +128,24 @@ def fast_translations():
     return translations
 
 
+def per_catalog(name: str, make, translations=None):
+    """What `make(translations)` gives, made once per catalog (per language, for the process) and
+    kept on the catalog: words, markup and forms that are the same on every page in a language."""
+    if translations is None:
+        translations = fast_translations()
+    attribute = "_kindred_" + name
+    try:
+        return getattr(translations, attribute)
+    except AttributeError:
+        value = make(translations)
+        setattr(translations, attribute, value)
+        return value
+
+
 def _fixed_words(translations) -> dict:
     """Per catalog: the markup of each text a template translates without values (the same on
     every page, so looked up and escaped once per process)."""
-    try:
-        return translations._kindred_fixed_words
-    except AttributeError:
-        words = translations._kindred_fixed_words = {}
-        return words
+    return per_catalog("fixed_words", lambda _t: {}, translations)
 
 
 def fixed_markup(msgid: str, translations=None) -> Markup:

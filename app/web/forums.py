@@ -119,13 +119,9 @@ _REPLY_FIELDS_MAX = 200
 def _reply_fields(services: list[tuple[int, str]]) -> Markup:
     from flask_wtf.csrf import generate_csrf
 
-    from app.i18n import fast_translations
+    from app.i18n import per_catalog
 
-    translations = fast_translations()
-    try:
-        made = translations._kindred_reply_fields
-    except AttributeError:
-        made = translations._kindred_reply_fields = {}
+    made = per_catalog("reply_fields", lambda _t: {})
     key = (request.root_path, tuple(services))
     html = made.get(key)
     if html is None:
@@ -144,15 +140,10 @@ def _reaction_labels() -> dict[str, Markup]:
     """The reaction buttons' words in the reader's language (the post loop shows them up to four
     times a post): Markup, as the lazy strings were, made once per catalog (resolving the four
     lazy strings cost ~25 µs a page)."""
-    from app.i18n import fast_translations
+    from app.i18n import per_catalog
 
-    translations = fast_translations()
-    try:
-        return translations._kindred_reaction_labels
-    except AttributeError:
-        labels = translations._kindred_reaction_labels = {kind: Markup(str(label))
-                                                         for kind, label in forums.REACTIONS.items()}
-        return labels
+    return per_catalog("reaction_labels",
+                       lambda _t: {kind: Markup(str(label)) for kind, label in forums.REACTIONS.items()})
 
 
 def _move_targets(t: Thread | forums.ThreadView) -> list[Category]:

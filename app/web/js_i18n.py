@@ -17,11 +17,7 @@ from app import i18n
 
 def strings(group: str = "common") -> dict[str, object]:
     # The same for every page in a language: made once per catalog (every base page asks).
-    translations = i18n.fast_translations()
-    try:
-        made = translations._kindred_js_strings
-    except AttributeError:
-        made = translations._kindred_js_strings = {}
+    made = i18n.per_catalog("js_strings", lambda _t: {})
     if group not in made:
         made[group] = _GROUPS[group]()
     return made[group]
@@ -30,11 +26,7 @@ def strings(group: str = "common") -> dict[str, object]:
 def strings_attribute(group: str = "common") -> Markup:
     """`js_strings(group)|tojson|forceescape`, the value of a data-i18n attribute, made once per
     catalog and group (base.html writes it on every page; encoding it cost ~25 µs a page)."""
-    translations = i18n.fast_translations()
-    try:
-        made = translations._kindred_js_attributes
-    except AttributeError:
-        made = translations._kindred_js_attributes = {}
+    made = i18n.per_catalog("js_attributes", lambda _t: {})
     value = made.get(group)
     if value is None:
         from flask import current_app

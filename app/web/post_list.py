@@ -16,7 +16,7 @@ from flask import url_for
 from markupsafe import Markup
 from markupsafe import escape as _e
 
-from app.i18n import N_, fast_translations, fixed_markup, number, when
+from app.i18n import N_, fast_translations, fixed_markup, number, per_catalog, when
 
 # Words shown on every post, looked up once per catalog (Markup, like {{ _('...') }}).
 _WORDS = {
@@ -34,13 +34,7 @@ _WORDS = {
 
 
 def _words() -> dict[str, Markup]:
-    translations = fast_translations()
-    try:
-        return translations._kindred_post_words
-    except AttributeError:
-        words = translations._kindred_post_words = {k: fixed_markup(msgid, translations)
-                                                    for k, msgid in _WORDS.items()}
-        return words
+    return per_catalog("post_words", lambda t: {k: fixed_markup(msgid, t) for k, msgid in _WORDS.items()})
 
 
 def render_posts(posts, *, thread, me, staff: bool, is_admin: bool, reactions: dict[str, Markup],
