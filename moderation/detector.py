@@ -720,13 +720,22 @@ def _decide(res: _Result, live: list[_Cue]) -> None:
     strong_core = [c for c in raisers if c.entry.level > 0]  # e.g. hoarded pills: level 2 alone
     levels = {"self": 0, "others": 0}
     used: dict[int, _Cue] = {}
+    # A goodbye is often made of signs that mean little alone ("thanks for
+    # everything", "look after yourselves", "bye x"): two different ones in
+    # one message count as a goodbye (level 2).
+    weak_byes = [c for c in core if c.entry.kind == "farewell" and c.entry.level == 1]
+    promoted = {id(c) for c in weak_byes} if len({c.entry.id for c in weak_byes}) >= 2 else set()
+
+    def level_of(c: _Cue) -> int:
+        return 2 if id(c) in promoted else c.entry.level
+
     for c in core + strong_core:
         tgt = c.entry.target or "self"
-        if c.entry.level > levels[tgt]:
-            levels[tgt] = c.entry.level
+        if level_of(c) > levels[tgt]:
+            levels[tgt] = level_of(c)
     # Raise: plan, means or timing near a level-2 cue (not the same words).
     for c in core + strong_core:
-        if c.entry.level < 2:
+        if level_of(c) < 2:
             continue
         tgt = c.entry.target or "self"
         for r in raisers:
@@ -768,7 +777,7 @@ def _decide(res: _Result, live: list[_Cue]) -> None:
     res.level, res.target = level, target
     for c in core + strong_core:
         tgt = c.entry.target or "self"
-        if c.entry.level >= 1 and (levels[tgt] == level or c.entry.level >= 2):
+        if c.entry.level >= 1 and (levels[tgt] == level or level_of(c) >= 2):
             used[id(c)] = c
     res.used = sorted(used.values(), key=lambda c: c.start)
     res.raisers = raisers
