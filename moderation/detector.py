@@ -741,6 +741,8 @@ def _decide(res: _Result, live: list[_Cue]) -> None:
         for r in raisers:
             if r is c or (r.start < c.end and c.start < r.end):
                 continue
+            if r.entry.kind == c.entry.kind:
+                continue  # two mentions of hoarded pills are one fact, not a plan
             if r.entry.target not in (None, tgt):
                 continue
             if _near(c, r, _raiser_reach(r)):

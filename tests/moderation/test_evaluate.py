@@ -42,6 +42,31 @@ def test_evaluate_on_our_own_cases():
     assert result["false_high_benign"] <= 0.03
 
 
+HELDOUT_A_RECALL_FLOOR = 0.53  # first scored after the B and C rules: 0.533 (before them 0.408)
+WRITTEN = ROOT / "tests" / "moderation" / "written"
+
+
+def test_evaluate_on_written_development_sets():
+    """Blind sets written for us (written/README.md); rules were written from their errors."""
+    for name in ("dev-b.tsv", "dev-c.tsv"):
+        code, result, _ = run(str(WRITTEN / name))
+        assert code == 0
+        assert result["recall_high"] >= 0.78, (name, result)
+        assert result["false_high_benign"] <= 0.03, (name, result)
+        assert result["fpr_benign"] <= 0.10, (name, result)
+
+
+def test_evaluate_on_written_held_out_set():
+    """Never tuned on: a floor at the figure measured when it was first scored
+    after the rules from B and C (0.408 before them), so a change that loses
+    generalisation shows up here."""
+    code, result, _ = run(str(WRITTEN / "heldout-a.tsv"))
+    assert code == 0
+    assert result["n"] == 250
+    assert result["recall_high"] >= HELDOUT_A_RECALL_FLOOR, result
+    assert result["false_high_benign"] <= 0.05, result
+
+
 def test_evaluate_users_on_cssrs_dev():
     path = SHARED / "cssrs" / "dev.jsonl"
     assert path.is_file(), f"missing shared data: {path}"

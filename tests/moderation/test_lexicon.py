@@ -127,3 +127,16 @@ def test_modifier_prefilters_are_in_every_match():
                 assert any(n in m.group() for n in needles), (name, m.group())
                 checked += 1
     assert checked > 20
+
+
+def test_every_anchor_is_found_whole():
+    """No anchor hides a longer one: a whole-word anchor "can$" once made the
+    scan read "can't" as "can" (the apostrophe is not a letter), so every
+    "can't ..." entry silently stopped being tried."""
+    hidden = []
+    for key in LEXICON.by_anchor:
+        stem = key.rstrip("$")
+        m = LEXICON.anchor_re.match(stem)
+        if m is None or m.group() != stem:
+            hidden.append((stem, m.group() if m else None))
+    assert not hidden, hidden
