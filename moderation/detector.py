@@ -256,6 +256,8 @@ class _Doc:
             if what == "joke" or what == "laugh":
                 j1 = self.sentence_bounds(idx + 1)[1]
                 hit = _search("JOKE" if what == "joke" else "LAUGH", t[s0:max(j1, s1)])
+            elif what == "not_goodbye_post":
+                hit = _search("NOT_GOODBYE", t)  # the whole post (idx -1), once
             elif what == "topic_q":
                 sentence = t[s0:s1]
                 hit = _MOD["TOPIC_Q"].search(sentence.lstrip()) is not None and "?" in sentence
@@ -636,6 +638,11 @@ def _judge(doc: _Doc, cue: _Cue, benign: list[tuple[int, int]]) -> str | None:
         if others and doc.per_sentence("laugh", cue.sent, s0, s1):
             return "marked as a joke"
 
+    # Weak goodbye signs ("thanks for everything", "love you all", "bye x")
+    # mean nothing beside plans to come back, greetings, selling or moving.
+    if e.kind == "farewell" and (e.level == 1 or e.id == "wont_need") and doc.per_sentence("not_goodbye_post", -1, 0, len(t)):
+        return "a sign-off with plans, greetings or a sale"
+
     if e.kind == "infect":
         if _MOD["INFECT_FEAR"].search(prefix) is not None:
             return "a worry or question about infecting, not an intent"
@@ -759,7 +766,9 @@ def _decide(res: _Result, live: list[_Cue]) -> None:
         tgt = s.entry.target or next((r.entry.target for r in near if r.entry.target), None) or "self"
         near = [r for r in near if r.entry.target in (None, tgt)]
         kinds = {r.entry.kind for r in near if r.entry.kind != s.entry.kind}
-        bye = [f for f in farewells if _near(s, f, 2)] if tgt == "self" else []
+        # a weak goodbye sign alone ("love you all") does not make a plan
+        # lethal; lethal means beside one still count below as "upset"
+        bye = [f for f in farewells if _near(s, f, 2) and level_of(f) >= 2] if tgt == "self" else []
         # lethal means in reach plus any distress about the writer ("I'm on the
         # bridge now. can't do this anymore") is also level 3
         upset = [c for c in core if (c.entry.target or "self") == "self" and _near(s, c, 2)] \
