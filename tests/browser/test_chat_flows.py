@@ -84,6 +84,9 @@ def test_an_anonymous_member_reads_their_alias_in_their_language(new_page, live_
     connected = "document.getElementById('chat-status').classList.contains('ok')"
 
     fac.goto("/rooms/2")  # the demo's facilitated session: ground rules, then the facilitator opens it
+    # joined first (the member list shows them): a click before the join would reach the server
+    # before the facilitator is in the room
+    wait_until(fac.page, "document.getElementById('chat-count').textContent !== '0'")
     fac.page.get_by_role("button", name="Open session").click()
     wait_until(fac.page, connected)
     mem.goto("/rooms/2")
