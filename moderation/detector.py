@@ -746,8 +746,13 @@ def _decide(res: _Result, live: list[_Cue]) -> None:
             continue
         tgt = c.entry.target or "self"
         for r in raisers:
-            if r is c or (r.start < c.end and c.start < r.end):
+            if r is c:
                 continue
+            if r.start < c.end and c.start < r.end:
+                # the same words count once, except a time inside a threat
+                # ("going round tonight with a bat")
+                if not (r.entry.kind == "timing" and c.entry.kind in OTHER_KINDS):
+                    continue
             if r.entry.kind == c.entry.kind:
                 continue  # two mentions of hoarded pills are one fact, not a plan
             if r.entry.target not in (None, tgt):
