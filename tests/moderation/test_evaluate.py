@@ -42,13 +42,13 @@ def test_evaluate_on_our_own_cases():
     assert result["false_high_benign"] <= 0.03
 
 
-HELDOUT_A_RECALL_FLOOR = 0.52  # after the B and C rules: 0.533, then 0.525 with the look-alike fixes (before them 0.408)
+HELDOUT_A_RECALL_FLOOR = 0.54  # 0.408 before any rule from the written sets; 0.55 after B-E
 WRITTEN = ROOT / "tests" / "moderation" / "written"
 
 
 def test_evaluate_on_written_development_sets():
     """Blind sets written for us (written/README.md); rules were written from their errors."""
-    for name in ("dev-b.tsv", "dev-c.tsv", "dev-d.tsv"):
+    for name in ("dev-b.tsv", "dev-c.tsv", "dev-d.tsv", "dev-e.tsv"):
         code, result, _ = run(str(WRITTEN / name))
         assert code == 0
         assert result["recall_high"] >= 0.78, (name, result)
@@ -64,6 +64,15 @@ def test_evaluate_on_written_held_out_set():
     assert code == 0
     assert result["n"] == 250
     assert result["recall_high"] >= HELDOUT_A_RECALL_FLOOR, result
+    assert result["false_high_benign"] <= 0.05, result
+
+
+def test_evaluate_on_second_held_out_set():
+    """Held out like A; first scored after the rules from B and C (0.508), never read."""
+    code, result, _ = run(str(WRITTEN / "heldout-f.tsv"))
+    assert code == 0
+    assert result["n"] == 250
+    assert result["recall_high"] >= 0.54, result
     assert result["false_high_benign"] <= 0.05, result
 
 
