@@ -461,7 +461,19 @@ def _find_phase1(doc: _Doc, cues: list[_Cue], limit: int = MAX_ANCHOR_HITS) -> b
 def _run(doc: _Doc, t: str, si: int, plan, spots: list, cues: list[_Cue]) -> None:
     """Try the planned entries of sentence ``si`` in windows around their anchors."""
     s0, s1 = doc.sentence_bounds(si)
+    sentence = None
     for e, idx in plan:
+        needles = e.needles
+        if needles:
+            # most planned entries stop here: no needle in the whole sentence
+            # means none in the window inside it (no slicing, no window sums)
+            if sentence is None:
+                sentence = t[s0:s1]
+            for needle in needles:
+                if needle in sentence:
+                    break
+            else:
+                continue
         if len(idx) == 1:
             first, last = spots[idx[0]]
         else:
