@@ -187,6 +187,20 @@ def _search(name: str, text: str) -> bool:
     return _MOD[name].search(text) is not None
 
 
+# "not even joking", "I'm not kidding", "no joke": the opposite of a joke
+# marker. Checked only after JOKE matched (rare), so JOKE itself stays a plain
+# alternation that `re` scans quickly.
+_NOT_JOKE_BEFORE = re.compile(r"(?:\bnot|\bno|n't|\bnt|\bnot even|\bnot really|i'?m not)\s*$")
+
+
+def _joke_marked(seg: str) -> bool:
+    """Is there a JOKE match in ``seg`` that is not negated ("not joking")?"""
+    for m in _MOD["JOKE"].finditer(seg):
+        if _NOT_JOKE_BEFORE.search(seg, max(0, m.start() - 14), m.start()) is None:
+            return True
+    return False
+
+
 KIND_LABEL = {
     "ideation": "suicidal ideation",
     "selfharm": "self-harm",
@@ -255,7 +269,10 @@ class _Doc:
             t = self.t
             if what == "joke" or what == "laugh":
                 j1 = self.sentence_bounds(idx + 1)[1]
-                hit = _search("JOKE" if what == "joke" else "LAUGH", t[s0:max(j1, s1)])
+                seg = t[s0:max(j1, s1)]
+                hit = _search("JOKE" if what == "joke" else "LAUGH", seg)
+                if hit and what == "joke":
+                    hit = _joke_marked(seg)
             elif what == "not_goodbye_post":
                 hit = _search("NOT_GOODBYE", t)  # the whole post (idx -1), once
             elif what == "topic_q":
