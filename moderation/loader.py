@@ -175,7 +175,9 @@ def trie_regex(words) -> str:
 
     def build(node: dict) -> str:
         end = "" in node
-        kids = sorted(k for k in node if k)
+        # "$" (whole word) last: "(?![a-z])" also matches before an
+        # apostrophe, so tried first it would read "can't" as the word "can"
+        kids = sorted((k for k in node if k), key=lambda k: (k == "$", k))
         if not kids:
             return ""
         alts = [("(?![a-z])" if k == "$" else re.escape(k) + build(node[k])) for k in kids]
