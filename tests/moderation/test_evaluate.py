@@ -42,13 +42,13 @@ def test_evaluate_on_our_own_cases():
     assert result["false_high_benign"] <= 0.03
 
 
-HELDOUT_A_RECALL_FLOOR = 0.54  # 0.408 before any rule from the written sets; 0.55 after B-E
+HELDOUT_A_RECALL_FLOOR = 0.60  # 0.408 before any rule from the written sets; 0.625 after B-K
 WRITTEN = ROOT / "tests" / "moderation" / "written"
 
 
 def test_evaluate_on_written_development_sets():
     """Blind sets written for us (written/README.md); rules were written from their errors."""
-    for name in ("dev-b.tsv", "dev-c.tsv", "dev-d.tsv", "dev-e.tsv", "dev-g.tsv", "dev-h.tsv"):
+    for name in ("dev-b.tsv", "dev-c.tsv", "dev-d.tsv", "dev-e.tsv", "dev-g.tsv", "dev-h.tsv", "dev-k.tsv"):
         code, result, _ = run(str(WRITTEN / name))
         assert code == 0
         assert result["recall_high"] >= 0.78, (name, result)
@@ -67,13 +67,28 @@ def test_evaluate_on_written_held_out_set():
     assert result["false_high_benign"] <= 0.05, result
 
 
-def test_evaluate_on_second_held_out_set():
-    """Held out like A; first scored after the rules from B and C (0.508), never read."""
-    code, result, _ = run(str(WRITTEN / "heldout-f.tsv"))
+HELD_OUT_FLOORS = {  # never read; floors a little under today's figures (first scores in written/README.md)
+    "heldout-f.tsv": 0.55,
+    "heldout-i.tsv": 0.63,
+    "heldout-l.tsv": 0.66,
+}
+
+
+def test_evaluate_on_other_held_out_sets():
+    for name, floor in HELD_OUT_FLOORS.items():
+        code, result, _ = run(str(WRITTEN / name))
+        assert code == 0
+        assert result["n"] == 250
+        assert result["recall_high"] >= floor, (name, result)
+        assert result["false_high_benign"] <= 0.05, (name, result)
+
+
+def test_evaluate_dev_j_reaches_its_floor():
+    """J was read last and is still the hardest development set."""
+    code, result, _ = run(str(WRITTEN / "dev-j.tsv"))
     assert code == 0
-    assert result["n"] == 250
-    assert result["recall_high"] >= 0.54, result
-    assert result["false_high_benign"] <= 0.05, result
+    assert result["recall_high"] >= 0.70, result
+    assert result["false_high_benign"] <= 0.03, result
 
 
 def test_evaluate_users_on_cssrs_dev():
