@@ -678,7 +678,9 @@ def _judge(doc: _Doc, cue: _Cue, benign: list[tuple[int, int]]) -> str | None:
         if "intent" in e.flags and _MOD["INTENT"].search(t[s0:s1]) is None:
             return "no intent stated"
 
-    if "nopast" not in e.flags and e.kind not in RAISER_KINDS:
+    if "nopast" not in e.flags and (e.kind not in RAISER_KINDS or e.level >= 2):
+        # (a hoard or a rope at level 2 told as the past is set aside too:
+        # "3 years ago I had a bag of pills saved up; today I'm undetectable")
         past = doc.per_sentence("past", cue.sent, s0, s1) or _MOD["PAST_VERB"].search(
             " ".join(prefix.split()[-4:]) + " " + cue_text) is not None
         # (the cheap test on the clause first: the recovery scan reads the whole post)
