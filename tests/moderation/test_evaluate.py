@@ -48,7 +48,7 @@ WRITTEN = ROOT / "tests" / "moderation" / "written"
 
 def test_evaluate_on_written_development_sets():
     """Blind sets written for us (written/README.md); rules were written from their errors."""
-    for name in ("dev-b.tsv", "dev-c.tsv", "dev-d.tsv", "dev-e.tsv", "dev-g.tsv", "dev-h.tsv", "dev-k.tsv"):
+    for name in ("dev-b.tsv", "dev-c.tsv", "dev-d.tsv", "dev-e.tsv", "dev-g.tsv", "dev-h.tsv", "dev-k.tsv", "dev-m.tsv", "dev-n.tsv"):
         code, result, _ = run(str(WRITTEN / name))
         assert code == 0
         assert result["recall_high"] >= 0.78, (name, result)
@@ -71,6 +71,7 @@ HELD_OUT_FLOORS = {  # never read; floors a little under today's figures (first 
     "heldout-f.tsv": 0.55,
     "heldout-i.tsv": 0.63,
     "heldout-l.tsv": 0.66,
+    "heldout-o.tsv": 0.64,
 }
 
 

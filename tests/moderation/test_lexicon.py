@@ -140,3 +140,11 @@ def test_every_anchor_is_found_whole():
         if m is None or m.group() != stem:
             hidden.append((stem, m.group() if m else None))
     assert not hidden, hidden
+
+
+def test_no_unbounded_lookahead():
+    """A cue is tried only in a window around its anchors (loader.MAX_AHEAD), so a
+    look-ahead that reads to the end of the sentence silently sees only the window:
+    write the context as a bounded part of the match instead ([^.!?]{0,60}?...)."""
+    bad = [e.id for e in LEXICON.entries if "(?=[^.!?]*" in e.source or "(?=.*" in e.source]
+    assert not bad, bad
