@@ -245,7 +245,7 @@ class _Cue:
 class _Doc:
     """A normalised text with lazily computed sentence and quote boundaries."""
 
-    __slots__ = ("text", "norm", "t", "_ends", "_recovery", "_offset", "_memo")
+    __slots__ = ("text", "norm", "t", "_ends", "_recovery", "_not_goodbye", "_offset", "_memo")
 
     def __init__(self, scan: str, offset):
         self.text = scan
@@ -253,6 +253,7 @@ class _Doc:
         self.t = self.norm.text
         self._ends = None
         self._recovery = None
+        self._not_goodbye = None
         self._offset = offset
         self._memo: dict | None = None
 
@@ -273,8 +274,6 @@ class _Doc:
                 hit = _search("JOKE" if what == "joke" else "LAUGH", seg)
                 if hit and what == "joke":
                     hit = _joke_marked(seg)
-            elif what == "not_goodbye_post":
-                hit = _search("NOT_GOODBYE", t)  # the whole post (idx -1), once
             elif what == "topic_q":
                 sentence = t[s0:s1]
                 hit = _MOD["TOPIC_Q"].search(sentence.lstrip()) is not None and "?" in sentence
@@ -304,6 +303,14 @@ class _Doc:
             t = self.t
             self._recovery = _RECOVERY.match(t) is not None or _RECOVERY_AFTER.search(t) is not None
         return self._recovery
+
+    @property
+    def not_goodbye(self) -> bool:
+        """Plans to come back, greetings, a sale or a move anywhere in the post
+        (NOT_GOODBYE): weak goodbye signs then mean nothing."""
+        if self._not_goodbye is None:
+            self._not_goodbye = _search("NOT_GOODBYE", self.t)
+        return self._not_goodbye
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         s, e = self.norm.to_original(start, end)
@@ -669,7 +676,7 @@ def _judge(doc: _Doc, cue: _Cue, benign: list[tuple[int, int]]) -> str | None:
 
     # Weak goodbye signs ("thanks for everything", "love you all", "bye x")
     # mean nothing beside plans to come back, greetings, selling or moving.
-    if e.kind == "farewell" and (e.level == 1 or e.id == "wont_need") and doc.per_sentence("not_goodbye_post", -1, 0, len(t)):
+    if e.kind == "farewell" and (e.level == 1 or "signoff" in e.flags) and doc.not_goodbye:
         return "a sign-off with plans, greetings or a sale"
 
     if e.kind == "infect":

@@ -25,7 +25,9 @@ are skipped):
   ``nojoke`` (not cancelled by "jk", "lol"), ``nominal`` (a word that is also
   used to talk about the topic, "suicidal thoughts", "self-harm": it counts
   only with the writer as the explicit subject, or in a short sentence next to
-  one about the writer and none addressed to a reader).
+  one about the writer and none addressed to a reader), ``signoff`` (a
+  level-2 goodbye that, like every level-1 one, means nothing in a post with
+  plans to come back, greetings, a sale or a move: NOT_GOODBYE in modifiers.tsv).
 * ``anchors``: word beginnings separated by ``|`` (``sh$`` with a dollar: the
   whole word only); the pattern is only tried on sentences that contain such a
   word (this is what keeps the detector fast: most lines contain none).
@@ -49,7 +51,7 @@ SELF_KINDS = frozenset({"ideation", "selfharm", "farewell", "hiv", "lethal", "im
 OTHER_KINDS = frozenset({"threat", "infect"})
 RAISER_KINDS = frozenset({"plan", "means", "timing"})
 KINDS = SELF_KINDS | OTHER_KINDS | RAISER_KINDS | {"benign"}
-FLAGS = frozenset({"subj", "noneg", "nopast", "strong", "nojoke", "intent", "nominal"})
+FLAGS = frozenset({"subj", "noneg", "nopast", "strong", "nojoke", "intent", "nominal", "signoff"})
 
 
 @dataclass(frozen=True, slots=True)
