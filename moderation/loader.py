@@ -206,7 +206,7 @@ def _max_width(pattern: re.Pattern) -> int:
         return 10_000
 
 
-def _factor_branches(items: list, state) -> list:
+def _factor_branches(items: list, state, any_order: bool = False) -> list:
     """Regroup alternatives that start with a literal character by that character.
 
     ``re`` tries the alternatives of an alternation one after another at every
@@ -217,9 +217,25 @@ def _factor_branches(items: list, state) -> list:
     character keep their order; alternatives with different first characters
     cannot match at the same position. So the pattern matches exactly what it
     did before, with the same spans (tests/moderation/test_lexicon.py checks).
+
+    Leading optional parts and groups are first spread out in place ("(?:so
+    )?glad" -> "so glad|glad", "(?:i'm|im) fine" -> "i'm fine|im fine"): the
+    alternatives are still tried in the same order, so this changes nothing
+    either, and more alternatives start with a literal. With ``any_order``
+    (patterns only asked *whether* and *where* a match starts, see
+    fast_compile) every alternative that starts with a literal joins its
+    letter's group, wherever it stands.
     """
     from re import _parser
     from re._constants import BRANCH, LITERAL
+
+    spread: list = []
+    for it in items:
+        spread.extend(_spread(it, state))
+    items = spread
+    if any_order:
+        items = [it for it in spread if len(it) and it[0][0] is LITERAL] + \
+                [it for it in spread if not (len(it) and it[0][0] is LITERAL)]
 
     out: list = []
     run: list = []
@@ -234,7 +250,7 @@ def _factor_branches(items: list, state) -> list:
             if len(grp) == 1:
                 out.append(grp[0])
                 continue
-            rests = _factor_branches([_parser.SubPattern(state, list(it[1:])) for it in grp], state)
+            rests = _factor_branches([_parser.SubPattern(state, list(it[1:])) for it in grp], state, any_order)
             if len(rests) == 1:
                 data = [(LITERAL, code)] + list(rests[0])
             else:
@@ -252,20 +268,53 @@ def _factor_branches(items: list, state) -> list:
     return out
 
 
-def _factor_tree(sub, state):
+def _spread(it, state, most: int = 24) -> list:
+    """One alternative as several, its leading optional part or group spread out
+    ("(?:so )?glad i" -> "so glad i", "glad i"); at most ``most`` of them."""
+    from re import _parser
+    from re._constants import BRANCH, MAX_REPEAT, SUBPATTERN
+
+    if not len(it):
+        return [it]
+    op, av = it[0]
+    rest = list(it[1:])
+    if op is BRANCH:  # "(?:a|b)c" parses as a BRANCH followed by "c"
+        alts = [list(b) + rest for b in av[1]]
+    elif op is SUBPATTERN and av[0] is None and not av[1] and not av[2]:
+        inner = av[3]
+        if len(inner) == 1 and inner[0][0] is BRANCH:
+            alts = [list(b) + rest for b in inner[0][1][1]]
+        else:
+            alts = [list(inner) + rest]
+    elif op is MAX_REPEAT and av[0] == 0 and av[1] == 1:
+        alts = [list(av[2]) + rest, rest]
+    else:
+        return [it]
+    out: list = []
+    for a in alts:
+        out.extend(_spread(_parser.SubPattern(state, a), state, most))
+        if len(out) > most:
+            return [it]
+    return out
+
+
+def _factor_tree(sub, state, any_order: bool = False):
     from re._constants import (ASSERT, ASSERT_NOT, ATOMIC_GROUP, BRANCH, GROUPREF_EXISTS, MAX_REPEAT,
                                MIN_REPEAT, POSSESSIVE_REPEAT, SUBPATTERN)
 
     data = sub.data
     for i, (op, av) in enumerate(data):
         if op is BRANCH:
-            data[i] = (BRANCH, (av[0], _factor_branches([_factor_tree(it, state) for it in av[1]], state)))
+            data[i] = (BRANCH, (av[0], _factor_branches([_factor_tree(it, state, any_order) for it in av[1]],
+                                                        state, any_order)))
         elif op is SUBPATTERN:
-            _factor_tree(av[3], state)
-        elif op in (MAX_REPEAT, MIN_REPEAT, POSSESSIVE_REPEAT):
+            _factor_tree(av[3], state, any_order)
+        elif op in (MAX_REPEAT, MIN_REPEAT):
+            _factor_tree(av[2], state, any_order)
+        elif op is POSSESSIVE_REPEAT:
             _factor_tree(av[2], state)
         elif op in (ASSERT, ASSERT_NOT):
-            _factor_tree(av[1], state)
+            _factor_tree(av[1], state, any_order)
         elif op is ATOMIC_GROUP:
             _factor_tree(av, state)
         elif op is GROUPREF_EXISTS:
@@ -275,13 +324,93 @@ def _factor_tree(sub, state):
     return sub
 
 
-def fast_compile(src: str) -> re.Pattern:
+def _boundary_after_literals(items: list, state) -> list | None:
+    """``items`` follow a ``\\b``; move that test behind the first literal run.
+
+    "\\bkill(?:ing)? myself" becomes "kill(?<!\\wkill)(?:ing)? myself": the
+    same matches with the same spans (before a word character, a boundary means
+    that no word character comes before it; at the start of the text the
+    look-behind finds nothing, as the boundary holds there too). ``re`` can
+    only skip ahead in its search loop when a pattern starts with a literal or
+    a set of first characters, and a leading boundary hides both: moved, the
+    literal "kill" is found by a fast string search, and an alternation of
+    words by a test of their first letters. Alternations and groups are followed
+    into each branch. Returns None where a branch does not start with a word
+    character (nothing is changed then).
+    """
+    from re import _parser
+    from re._constants import ASSERT_NOT, BRANCH, CATEGORY, CATEGORY_WORD, IN, LITERAL, SUBPATTERN
+
+    if not items:
+        return None
+    op, av = items[0]
+    if op is LITERAL:
+        c = chr(av)
+        if not (c.isalnum() or c == "_"):
+            return None
+        k = 1
+        while k < len(items) and items[k][0] is LITERAL:
+            k += 1
+        run = list(items[:k])
+        behind = _parser.SubPattern(state, [(IN, [(CATEGORY, CATEGORY_WORD)])] + run)
+        return run + [(ASSERT_NOT, (-1, behind))] + list(items[k:])
+    if op is SUBPATTERN and not av[1] and not av[2]:
+        inner = _boundary_after_literals(list(av[3].data), state)
+        if inner is None:
+            return None
+        return [(SUBPATTERN, (av[0], 0, 0, _parser.SubPattern(state, inner)))] + list(items[1:])
+    if op is BRANCH:
+        alts = []
+        for alt in av[1]:
+            moved = _boundary_after_literals(list(alt.data), state)
+            if moved is None:
+                return None
+            alts.append(_parser.SubPattern(state, moved))
+        return [(BRANCH, (av[0], alts))] + list(items[1:])
+    return None
+
+
+def _lead_boundary(items: list, state) -> list | None:
+    """Apply _boundary_after_literals to a ``\\b`` at the start of the pattern
+    (inside leading groups and each branch of a leading alternation)."""
+    from re import _parser
+    from re._constants import AT, AT_BOUNDARY, BRANCH, SUBPATTERN
+
+    if not items:
+        return None
+    op, av = items[0]
+    if op is AT and av is AT_BOUNDARY:
+        return _boundary_after_literals(list(items[1:]), state)
+    if op is SUBPATTERN and not av[1] and not av[2]:
+        inner = _lead_boundary(list(av[3].data), state)
+        if inner is None:
+            return None
+        return [(SUBPATTERN, (av[0], 0, 0, _parser.SubPattern(state, inner)))] + list(items[1:])
+    if op is BRANCH:
+        alts = []
+        changed = False
+        for alt in av[1]:
+            moved = _lead_boundary(list(alt.data), state)
+            changed = changed or moved is not None
+            alts.append(alt if moved is None else _parser.SubPattern(state, moved))
+        return [(BRANCH, (av[0], alts))] + list(items[1:]) if changed else None
+    return None
+
+
+def fast_compile(src: str, any_order: bool = False) -> re.Pattern:
     """``re.compile(src)``, with alternations regrouped by first character.
 
     Uses the standard library's own parser and compiler (``re._parser``,
     ``re._compiler``, CPython 3.11+); on any other Python, or if anything goes
     wrong, it is plain ``re.compile``. The result keeps ``src`` as its
     ``.pattern``.
+
+    ``any_order``: the alternatives may be tried in any order. A match then
+    starts exactly where the plain pattern's would (``search``, ``match`` and
+    ``m.start()`` agree; a position has a match if any order of trying finds
+    one), but it may end elsewhere: only for patterns whose match end and
+    groups are never read. Atomic groups and possessive repeats are left as
+    they are.
     """
     compiled = re.compile(src)
     try:
@@ -289,7 +418,10 @@ def fast_compile(src: str) -> re.Pattern:
         from re import _compiler, _parser
 
         tree = _parser.parse(src, 0)
-        _factor_tree(tree, tree.state)
+        _factor_tree(tree, tree.state, any_order)
+        lead = _lead_boundary(list(tree.data), tree.state)
+        if lead is not None:
+            tree.data = lead
         code = _compiler._code(tree, 0)
         state = tree.state
         indexgroup = [None] * state.groups

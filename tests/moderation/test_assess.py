@@ -289,23 +289,28 @@ def test_one_pass_and_trigger_prefilter_find_the_same_cues_as_a_full_scan():
         assert doc.ends == [m.end() for m in detector._SENT_RE.finditer(doc.t)]
 
 
-def test_fast_recovery_search_agrees_with_plain_search():
-    """_Doc.recovery looks for a non-word character before each candidate (a
-    shortcut for re's search loop); it must answer as RECOVERY.search does."""
+def test_fast_whole_post_searches_agree_with_plain_search():
+    """_Doc.recovery and _Doc.not_goodbye look for a non-word character before
+    each candidate (a shortcut for re's search loop); they must answer as
+    RECOVERY.search and NOT_GOODBYE.search do."""
     from moderation import detector
     from moderation.normalise import normalise
     texts = [p.values[2] for p in _cases()] + [
         "today i'm fine", "xtoday i'm fine", "...now i'm ok", "survivor", "a survivors' group",
         "it gets better", "it gets betterment", "_survived", "9survived", "i've been there.", "",
         "years ago i wanted to die. today i'm undetectable", "I'm here for you!!", "hang in there\n",
+        "see you next week", "xsee you next week", "back tomorrow", "(back tomorrow)", "for sale: ps5",
+        "bye everyone. moving house next week", "merry xmas all", "happy new year!",
     ]
     texts.append(" ".join(texts))
-    plain = detector._MOD["RECOVERY"]
+    import re
+    recovery, not_goodbye = re.compile(detector._MOD["RECOVERY"].pattern), re.compile(detector._MOD["NOT_GOODBYE"].pattern)
     for text in texts:
         for t in (normalise(text).text, text):
             doc = detector._Doc("", lambda p: p)
             doc.t = t
-            assert doc.recovery == (plain.search(t) is not None), t[:80]
+            assert doc.recovery == (recovery.search(t) is not None), t[:80]
+            assert doc.not_goodbye == (not_goodbye.search(t) is not None), t[:80]
 
 
 @pytest.mark.parametrize("text,level", [

@@ -77,12 +77,38 @@ def test_fast_compile_matches_plain_re():
     texts = [e.example for e in LEXICON.entries]
     cases = Path(__file__).resolve().parent / "cases.tsv"
     texts += [line.split("\t", 2)[2] for line in cases.read_text(encoding="utf-8").splitlines()[1:] if line.strip()]
+    # and a share of the written sets: long, oblique, misspelt text
+    for path in sorted((Path(__file__).resolve().parent / "written").glob("*.tsv"))[::2]:
+        rows = path.read_text(encoding="utf-8").splitlines()[1::7]
+        texts += [row.split("\t", 2)[2] for row in rows if row.count("\t") >= 2]
     texts = [normalise(t).text for t in texts]
     patterns = [e.source for e in LEXICON.entries] + [rx.pattern for rx in LEXICON.modifiers.values()]
     for src in patterns:
         plain, fast = re.compile(relax_doubles(src)), fast_compile(relax_doubles(src))
         for t in texts:
             assert [m.span() for m in plain.finditer(t)] == [m.span() for m in fast.finditer(t)], src[:80]
+
+
+def test_any_order_compile_starts_matches_where_plain_re_does():
+    """fast_compile(any_order=True) may try alternatives in any order: a match
+    must still start at exactly the positions where plain re finds one."""
+    from pathlib import Path
+
+    from moderation.loader import fast_compile
+    cases = Path(__file__).resolve().parent / "cases.tsv"
+    texts = [line.split("\t", 2)[2] for line in cases.read_text(encoding="utf-8").splitlines()[1:] if line.strip()]
+    texts = [normalise(t).text for t in texts] + [
+        "so glad i'm still here", "glad i'm still here", "i'm fine now", "im ok now", "six months on art",
+        "12 years on meds", "see you all next week", "see ya at group", "back tomorrow x", "xback tomorrow",
+    ]
+    checked = 0
+    for name, rx in LEXICON.modifiers.items():
+        plain, fast = re.compile(rx.pattern), fast_compile(rx.pattern, any_order=True)
+        for t in texts:
+            starts = [i for i in range(len(t) + 1) if plain.match(t, i)]
+            assert starts == [i for i in range(len(t) + 1) if fast.match(t, i)], (name, t[:60])
+            checked += len(starts)
+    assert checked > 500
 
 
 def test_needles_are_in_every_match():
