@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from moderation.detector import LEXICON
 from moderation.loader import KINDS, relax_doubles, trie_regex
@@ -59,6 +61,32 @@ def test_trie_regex_finds_longest_and_whole_words():
 ])
 def test_normalise(raw, norm):
     assert normalise(raw).text == norm
+
+
+@pytest.mark.parametrize("raw,norm", [
+    ("she has cd4 of 500 and k1ll3d it", "she has cda of 500 and killed it"),
+    ("d13 d13 d13", "die die die"),
+    ("$uicide at the end k1ll", "suicide at the end kill"),
+])
+def test_normalise_undoes_leetspeak_anywhere_in_a_long_text(raw, norm):
+    pad = "viral load undetectable. " * 30
+    assert normalise(pad + raw + " " + pad).text == pad + norm + " " + pad
+
+
+def _plain_has_triple(t: str) -> bool:
+    return any(c * 3 in t for c in "aeiouylsh")
+
+
+@given(st.text(alphabet="aelsbz .\x00\x7f", max_size=900), st.integers(0, 900))
+@settings(max_examples=400, deadline=None)
+def test_one_pass_triple_check_agrees_with_nine_searches(text, at):
+    """normalise._has_triple (integer arithmetic over the bytes of a long
+    text) must say what nine substring searches say."""
+    from moderation.normalise import _has_triple
+    pad = "a e l s b z " * 40  # long enough for the one-pass check
+    for t in (text, pad + text, text + pad, pad[:at] + "sss" + pad[at:], "eee" + pad, pad + "lll",
+              pad.replace("e", "ee"), "\x00" * 500):
+        assert _has_triple(t) == _plain_has_triple(t), t
 
 
 def test_normalise_maps_back_to_the_original():
