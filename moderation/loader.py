@@ -175,14 +175,17 @@ def trie_regex(words) -> str:
             node = node.setdefault(ch, {})
         node[""] = True
 
-    def build(node: dict) -> str:
+    def build(node: dict, order: dict) -> str:
         end = "" in node
         # "$" (whole word) last: "(?![a-z])" also matches before an
-        # apostrophe, so tried first it would read "can't" as the word "can"
-        kids = sorted((k for k in node if k), key=lambda k: (k == "$", k))
+        # apostrophe, so tried first it would read "can't" as the word "can".
+        # The others start with different characters, so at most one can
+        # match and their order changes nothing but speed: `re` tries them
+        # one by one, so the letters English uses most go first.
+        kids = sorted((k for k in node if k), key=lambda k: (k == "$", order.get(k, 99), k))
         if not kids:
             return ""
-        alts = [("(?![a-z])" if k == "$" else re.escape(k) + build(node[k])) for k in kids]
+        alts = [("(?![a-z])" if k == "$" else re.escape(k) + build(node[k], _LETTER_ORDER)) for k in kids]
         body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
         if end:
             if len(alts) == 1 and len(body) > 1:
@@ -190,7 +193,12 @@ def trie_regex(words) -> str:
             body += "?"
         return body
 
-    return build(trie)
+    return build(trie, _INITIAL_ORDER)
+
+
+# English letters by how often they start a word, and by how often they occur.
+_INITIAL_ORDER = {c: i for i, c in enumerate("tasowicbpmfhdlrnegyuvkjqxz")}
+_LETTER_ORDER = {c: i for i, c in enumerate("etaoinshrdlcumwfgypbvkjxqz")}
 
 
 MAX_BACK = 60     # search window around an anchor: the detector never looks
