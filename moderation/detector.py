@@ -461,9 +461,10 @@ def _find_phase1(doc: _Doc, cues: list[_Cue], limit: int = MAX_ANCHOR_HITS) -> b
         spots[m0.group()] = [0, 0]
     for m in _SCAN1.finditer(t):
         k = m.lastindex
+        p0 = m.end()
         if k != 2:
             # a run of sentence ends (and perhaps an anchor right after it)
-            ends.append(m.end())
+            ends.append(p0)
             if spots:
                 plan = plan_for(tuple(spots))
                 if plan:
@@ -479,7 +480,6 @@ def _find_phase1(doc: _Doc, cues: list[_Cue], limit: int = MAX_ANCHOR_HITS) -> b
             capped = True
             continue
         g = m[k]
-        p0 = m.end()
         pos = spots.get(g)
         if pos is None:
             spots[g] = [p0, p0]
