@@ -505,7 +505,9 @@ def _run(doc: _Doc, t: str, si: int, plan, spots: list, cues: list[_Cue]) -> Non
     s0, s1 = doc.sentence_bounds(si)
     long = s1 - s0 > _LONG_SENTENCE
     sentence = t[s0:s1] if not long else ""
-    for e, idx in plan:
+    entries = _ENTRIES
+    for eno, idx in plan:
+        e = entries[eno]
         needles = e.needles
         if needles and not long:
             # most planned entries stop here: none of the words that every
@@ -551,7 +553,7 @@ def _planner(table: dict):
     words recur from sentence to sentence, so the answer is cached."""
 
     @lru_cache(maxsize=8192)
-    def plan(keys: tuple[str, ...]) -> tuple[tuple[Entry, tuple[int, ...]], ...]:
+    def plan(keys: tuple[str, ...]) -> tuple[tuple[int, tuple[int, ...]], ...]:
         acc: dict[str, list] = {}
         for k, g in enumerate(keys):
             for e, bits in table[g]:
@@ -561,9 +563,17 @@ def _planner(table: dict):
                 else:
                     w[1] |= bits
                     w[2].append(k)
-        return tuple((e, tuple(idx)) for e, bits, idx in acc.values() if bits == e.full_bits)
+        # Entries by number (_ENTRIES): a cached plan holds only ints and
+        # strings, so the garbage collector stops tracking it. Holding the
+        # Entry objects, a full cache kept ~70,000 tuples under watch and
+        # every full collection paused a message for ~13 ms; now ~4 ms.
+        return tuple((_ENTRY_NO[e.id], tuple(idx)) for e, bits, idx in acc.values() if bits == e.full_bits)
 
     return plan
+
+
+_ENTRIES: tuple[Entry, ...] = tuple(LEXICON.entries)
+_ENTRY_NO = {e.id: i for i, e in enumerate(_ENTRIES)}
 
 
 _PLANS = {id(_PHASE1): _planner(_PHASE1), id(_PHASE2): _planner(_PHASE2)}
