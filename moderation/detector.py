@@ -24,6 +24,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .learned import TOKEN_RE, Model, load_model
 from .loader import OTHER_KINDS, RAISER_KINDS, Entry, Lexicon, fast_compile, load, prefilter, trie_regex
 from .normalise import normalise
 
@@ -37,6 +38,7 @@ CONTEXT_CHARS = 4_000
 
 LEXICON: Lexicon = load()
 _MOD = LEXICON.modifiers
+MODEL: Model | None = load_model()
 
 _NOT_AFTER_LETTER = r"(?<![a-z])"
 
@@ -331,7 +333,7 @@ class _Doc:
 
 
 class _Result:
-    __slots__ = ("level", "target", "cues", "used", "raisers", "truncated", "capped", "doc")
+    __slots__ = ("level", "target", "cues", "used", "raisers", "truncated", "capped", "doc", "benign")
 
     def __init__(self):
         self.level = 0
@@ -342,6 +344,7 @@ class _Result:
         self.truncated = False
         self.capped = False
         self.doc: _Doc | None = None
+        self.benign: list[tuple[int, int]] = []  # spans of idioms and medical phrases
 
 
 def _prepare(text: str, head: int = HEAD_CHARS, tail: int = TAIL_CHARS):
@@ -739,7 +742,7 @@ def _analyse(text: str, want_raisers: bool = False) -> _Result:
     res.capped = capped
     if not cues and not want_raisers:
         return res
-    benign = [(c.start, c.end) for c in cues if c.entry.kind == "benign"]
+    benign = res.benign = [(c.start, c.end) for c in cues if c.entry.kind == "benign"]
     signal = [c for c in cues if c.entry.kind != "benign"]
     for c in signal:
         c.why_not = _judge(doc, c, benign)
@@ -913,7 +916,7 @@ def assess(text: str, context=None) -> Assessment:
         return Assessment(lvl, "self" if lvl else None, ("detector error: keyword fallback used",), ())
 
 
-def _assess(text: str, context) -> Assessment:
+def _assess(text: str, context, use_model: bool = True) -> Assessment:
     ctx_results: list[_Result] = []
     if context:
         if isinstance(context, str):
@@ -966,6 +969,13 @@ def _assess(text: str, context) -> Assessment:
                 reasons.append(_reason(doc, c))
                 spans.append(doc.original_span(c.start, c.end))
 
+    if use_model and level < 2 and _model_may_read(text, res, MODEL.max_chars if MODEL else 0):
+        got = _learned(text, res)
+        if got is not None:
+            level, target, why, where = got
+            reasons.extend(why)
+            spans.extend(where)
+
     if level > 0 and doc is not None:
         ignored = [c for c in res.cues if c.why_not and c.entry.kind not in RAISER_KINDS][:3]
         for c in ignored:
@@ -985,3 +995,67 @@ def _assess(text: str, context) -> Assessment:
     n = len(text)
     clean_spans = sorted({(max(0, min(s, n)), max(0, min(e, n))) for s, e in spans if e > s})
     return Assessment(level, target if level > 0 else None, tuple(uniq_reasons), tuple(clean_spans))
+
+
+# The learned second stage (moderation/learned.py) reads what the rules left
+# below level 2, if the message is short (chat lines and short posts, like its
+# training text) and the rules did not set anything aside: where they read a
+# crisis phrase as negated, someone else's, a question, a quotation, a joke or
+# the past, or found an idiom or medical phrase, they have the last word.
+def _model_may_read(text: str, res: _Result, max_chars: int) -> bool:
+    if MODEL is None or len(text) > max_chars or res.doc is None:
+        return False
+    return not res.benign and not any(c.why_not is not None for c in res.cues)
+
+
+def model_may_read(text: str, max_chars: int) -> tuple[int, bool]:
+    """(level from the rules alone, may the learned stage read ``text``?):
+    the same test as assess, for moderation.train's cross-validation."""
+    text = _coerce(text)
+    level = _assess(text, None, use_model=False).level
+    return level, level < 2 and _model_may_read(text, _analyse(text), max_chars)
+
+
+def _learned(text: str, res: _Result):
+    """Level, target, reasons and spans from the learned stage, or None."""
+    doc = res.doc
+    p = MODEL.p_high(doc.t)
+    if p < MODEL.threshold:
+        return None
+    vec = MODEL.features(doc.t)
+    target = "others" if MODEL.probability("others", vec) >= 0.5 else "self"
+    words = MODEL.strongest("high", vec)
+    reasons = [f"learned model: reads like a message at risk (p {p:.2f}; " + ", ".join(f"'{w}'" for w in words) + ")"]
+    spans = []
+    tokens = [(m.start(), m.end(), m.group()) for m in TOKEN_RE.finditer(doc.t)]
+    for w in words:
+        parts = w.split(" ")
+        for i in range(len(tokens) - len(parts) + 1):
+            if all(tokens[i + k][2] == parts[k] for k in range(len(parts))):
+                spans.append(doc.original_span(tokens[i][0], tokens[i + len(parts) - 1][1]))
+                break
+    level = 2
+    # plan, means or timing anywhere in the message: level 3 (as after a
+    # recent level-2 line, the context rule)
+    raisers = _raisers_anywhere(res)
+    if raisers:
+        level = 3
+        for c in raisers:
+            reasons.append(_reason(doc, c))
+            spans.append(doc.original_span(c.start, c.end))
+    return level, target, reasons, spans
+
+
+def _raisers_anywhere(res: _Result) -> list[_Cue]:
+    """Plan, means and timing cues anywhere in the analysed text that count
+    (the ones ``_analyse(text, want_raisers=True)`` finds), without reading
+    the text again: phase 2 over all of it, beside phase 1's raisers."""
+    doc = res.doc
+    found = [c for c in res.cues if c.entry.kind in RAISER_KINDS and _is_phase1(c.entry)]
+    if _ANCHOR2 is not None:
+        extra: list[_Cue] = []
+        _find(doc, _ANCHOR2, _PHASE2, extra, trigger_re=_TRIGGER2)
+        for c in extra:
+            c.why_not = _judge(doc, c, res.benign)
+        found.extend(extra)
+    return [c for c in found if c.why_not is None]
