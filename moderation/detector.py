@@ -11,7 +11,10 @@ Pipeline (see moderation/README.md for the reasoning):
    another person, a joke marked as such, or the past told as recovery;
 5. level = the highest remaining cue; plan, means and timing near a level 2
    cue raise it to 3; recent level 2-3 lines by the same writer keep a mild
-   line elevated.
+   line elevated;
+6. a short message the rules left below 2, where they set nothing aside, is
+   read by the learned second stage (learned.py); if it reads like a message
+   at risk it is level 2, or 3 with plan, means or timing anywhere in it.
 
 Everything compiled is built once at import and never mutated, so ``assess``
 is safe to call from many threads.

@@ -4,7 +4,8 @@
     python -m moderation.train       # writes moderation/lexicon/learned.tsv
 
 Training text: the project's own written sets (tests/moderation/written/,
-README there): the ten development sets (dev-*.tsv), the everyday sets
+README there): the ten development sets (dev-*.tsv), the training-only sets
+(train-*.tsv: labelled like the development sets, never read), the everyday sets
 (everyday-*.tsv: ordinary posts, chat lines, supporters' replies,
 look-alikes) and tests/moderation/cases.tsv. The held-out sets
 (heldout-*.tsv) are never read here. The shared evaluation data
@@ -43,7 +44,8 @@ THRESHOLDS = [round(0.50 + 0.01 * k, 2) for k in range(50)]
 
 
 def training_files() -> list[Path]:
-    files = sorted(WRITTEN.glob("dev-*.tsv")) + sorted(WRITTEN.glob("everyday-*.tsv"))
+    files = sorted(WRITTEN.glob("dev-*.tsv")) + sorted(WRITTEN.glob("train-*.tsv")) + \
+        sorted(WRITTEN.glob("everyday-*.tsv"))
     return files + [ROOT / "tests" / "moderation" / "cases.tsv"]
 
 
