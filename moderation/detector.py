@@ -556,32 +556,35 @@ def _planner(table: dict):
     """For the anchor texts found in one sentence (in order of first
     appearance), which entries have every anchor group there, and which of
     those texts belong to each (for the search window). The same few sets of
-    words recur from sentence to sentence, so the answer is cached."""
+    words recur from sentence to sentence, so the answer is cached; chat
+    lines bring new sets nearly every time, so the work itself is kept to
+    integers (entry numbers and group bits, worked out once per anchor text)."""
+    by_text = {g: tuple((_ENTRY_NO[e.id], bits) for e, bits in pairs) for g, pairs in table.items()}
+    full = _FULL_BITS
 
     @lru_cache(maxsize=8192)
     def plan(keys: tuple[str, ...]) -> tuple[tuple[int, tuple[int, ...]], ...]:
-        acc: dict[str, list] = {}
+        acc: dict[int, list] = {}
         for k, g in enumerate(keys):
-            for e, bits in table[g]:
-                w = acc.get(e.id)
+            for eno, bits in by_text[g]:
+                w = acc.get(eno)
                 if w is None:
-                    acc[e.id] = [e, bits, [k]]
+                    acc[eno] = [bits, [k]]
                 else:
-                    w[1] |= bits
-                    w[2].append(k)
+                    w[0] |= bits
+                    w[1].append(k)
         # Entries by number (_ENTRIES): a cached plan holds only ints and
         # strings, so the garbage collector stops tracking it. Holding the
         # Entry objects, a full cache kept ~70,000 tuples under watch and
         # every full collection paused a message for ~13 ms; now ~4 ms.
-        return tuple((_ENTRY_NO[e.id], tuple(idx)) for e, bits, idx in acc.values() if bits == e.full_bits)
+        return tuple((eno, tuple(w[1])) for eno, w in acc.items() if w[0] == full[eno])
 
     return plan
 
 
 _ENTRIES: tuple[Entry, ...] = tuple(LEXICON.entries)
 _ENTRY_NO = {e.id: i for i, e in enumerate(_ENTRIES)}
-
-
+_FULL_BITS = tuple(e.full_bits for e in _ENTRIES)
 _PLANS = {id(_PHASE1): _planner(_PHASE1), id(_PHASE2): _planner(_PHASE2)}
 
 
