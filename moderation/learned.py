@@ -139,4 +139,6 @@ def load_model(path: Path = MODEL_PATH) -> Model | None:
                         weights[n][cols[0]] = float(v)
     if set(names) != set(intercept) or "threshold" not in meta or "max_chars" not in meta:
         raise ValueError(f"{path.name}: incomplete model file")
-    return Model(idf, weights, intercept, meta)
+    model = Model(idf, weights, intercept, meta)
+    model._table  # built here, at import, like everything else the detector reads
+    return model
