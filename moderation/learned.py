@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 import re
 from itertools import repeat
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 __all__ = ["Model", "load_model", "MODEL_PATH", "TOKEN_RE"]
@@ -47,14 +47,18 @@ class Model:
     weights: dict[str, dict[str, float]]  # model name -> feature -> weight
     intercept: dict[str, float]
     meta: dict[str, str]             # threshold, max_chars, training files and hashes...
+    threshold: float = field(init=False)
+    max_chars: int = field(init=False)
+    # feature -> idf squared + i * idf * weight ("high"): one lookup and one
+    # C sum give the squared norm (real part) and the dot product (imaginary)
+    _table: dict[str, complex] = field(init=False, repr=False)
 
-    @property
-    def threshold(self) -> float:
-        return float(self.meta["threshold"])
-
-    @property
-    def max_chars(self) -> int:
-        return int(self.meta["max_chars"])
+    def __post_init__(self) -> None:
+        w = self.weights["high"]
+        object.__setattr__(self, "threshold", float(self.meta["threshold"]))
+        object.__setattr__(self, "max_chars", int(self.meta["max_chars"]))
+        object.__setattr__(self, "_table", {f: complex(idf * idf, idf * w.get(f, 0.0))
+                                            for f, idf in self.idf.items()})
 
     def features(self, text: str) -> dict[str, float]:
         """The l2-normalised tf-idf vector of normalised ``text`` (known
@@ -79,17 +83,6 @@ class Model:
         if z < -60:
             return 0.0
         return 1.0 / (1.0 + math.exp(-z))
-
-    @property
-    def _table(self) -> dict[str, complex]:
-        """feature -> idf squared + i * idf * weight: one lookup and one C
-        sum give the squared norm (real part) and the dot product (imaginary)."""
-        table = self.__dict__.get("_high_table")
-        if table is None:
-            w = self.weights["high"]
-            table = {f: complex(idf * idf, idf * w.get(f, 0.0)) for f, idf in self.idf.items()}
-            object.__setattr__(self, "_high_table", table)
-        return table
 
     def probability(self, name: str, vec: dict[str, float]) -> float:
         w = self.weights[name]
@@ -139,6 +132,4 @@ def load_model(path: Path = MODEL_PATH) -> Model | None:
                         weights[n][cols[0]] = float(v)
     if set(names) != set(intercept) or "threshold" not in meta or "max_chars" not in meta:
         raise ValueError(f"{path.name}: incomplete model file")
-    model = Model(idf, weights, intercept, meta)
-    model._table  # built here, at import, like everything else the detector reads
-    return model
+    return Model(idf, weights, intercept, meta)
