@@ -508,13 +508,14 @@ _LONG_SENTENCE = 200
 
 def _run(doc: _Doc, t: str, si: int, plan, spots: list, cues: list[_Cue]) -> None:
     """Try the planned entries of sentence ``si`` in windows around their anchors."""
-    s0, s1 = doc.sentence_bounds(si)
+    ends = doc.ends
+    s0 = ends[si - 1] if 0 < si <= len(ends) else (0 if si == 0 else len(t))
+    s1 = ends[si] if si < len(ends) else len(t)
     long = s1 - s0 > _LONG_SENTENCE
     sentence = t[s0:s1] if not long else ""
-    entries = _ENTRIES
+    prepared = _RUN
     for eno, idx in plan:
-        e = entries[eno]
-        needles = e.needles
+        needles, back, ahead, finditer, e = prepared[eno]
         if needles and not long:
             # most planned entries stop here: none of the words that every
             # match holds is in the sentence. (The same test on the window
@@ -534,10 +535,10 @@ def _run(doc: _Doc, t: str, si: int, plan, spots: list, cues: list[_Cue]) -> Non
                     first = f
                 if l > last:
                     last = l
-        lo = first - e.back
+        lo = first - back
         if lo < s0:
             lo = s0
-        hi = last + e.ahead
+        hi = last + ahead
         if hi > s1:
             hi = s1
         if needles and long:
@@ -547,7 +548,7 @@ def _run(doc: _Doc, t: str, si: int, plan, spots: list, cues: list[_Cue]) -> Non
                     break
             else:
                 continue
-        for mm in e.regex.finditer(t, lo, hi):
+        for mm in finditer(t, lo, hi):
             if mm.end() > mm.start():
                 cues.append(_Cue(e, mm.start(), mm.end(), si))
 
@@ -585,6 +586,9 @@ def _planner(table: dict):
 _ENTRIES: tuple[Entry, ...] = tuple(LEXICON.entries)
 _ENTRY_NO = {e.id: i for i, e in enumerate(_ENTRIES)}
 _FULL_BITS = tuple(e.full_bits for e in _ENTRIES)
+# What _run reads of each entry, by entry number, in one tuple (one index and
+# an unpacking instead of five attribute lookups per planned entry).
+_RUN = tuple((e.needles, e.back, e.ahead, e.regex.finditer, e) for e in _ENTRIES)
 _PLANS = {id(_PHASE1): _planner(_PHASE1), id(_PHASE2): _planner(_PHASE2)}
 
 
@@ -780,7 +784,7 @@ def _analyse(text: str, want_raisers: bool = False) -> _Result:
                 else:
                     merged.append((lo, hi))
             for lo_hi in merged:
-                _find(doc, _ANCHOR2, _PHASE2, extra, lo_hi=lo_hi)
+                _find(doc, _ANCHOR2, _PHASE2, extra, lo_hi=lo_hi, trigger_re=_TRIGGER2)
         for c in extra:
             c.why_not = _judge(doc, c, benign)
         signal.extend(extra)
